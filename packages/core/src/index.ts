@@ -1,0 +1,59 @@
+/** @eventfold/core — message model, errors, the EventStore interface, subscriptions and the in-memory store. */
+export { type Clock, type ManualClock, createManualClock, systemClock } from './clock.js';
+export { CheckpointConflictError } from './checkpointConflictError.js';
+export {
+  ConcurrencyError,
+  DuplicateEventError,
+  EventfoldError,
+  type EventfoldErrorCode,
+  type EventfoldErrorOptions,
+  InvalidInputError,
+  isEventfoldError,
+  PayloadTooLargeError,
+  StreamNotFoundError,
+} from './errors.js';
+export {
+  compareGlobalPositions,
+  type EventMetadata,
+  type EventToAppend,
+  type GlobalPosition,
+  type Headers,
+  type JsonObject,
+  type JsonValue,
+  parseGlobalPosition,
+  type RecordedEvent,
+  START,
+} from './envelope.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  CheckpointStore,
+  CheckpointStoreOptions,
+  EventStore,
+  ReadAllOptions,
+  ReadStreamOptions,
+  Snapshot,
+  SnapshotStore,
+} from './eventStore.js';
+export { assertExpectedVersion, type ExpectedVersion, matchesExpectedVersion } from './expectedVersion.js';
+export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './inMemoryEventStore.js';
+export { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions } from './inputChecks.js';
+export {
+  type AppendLimits,
+  assertJsonValue,
+  assertStreamId,
+  DEFAULT_MAX_EVENT_BYTES,
+  MAX_BATCH_SIZE,
+  MAX_STREAM_ID_LENGTH,
+  type PreparedAppend,
+  type PreparedEvent,
+  prepareAppend,
+} from './prepareAppend.js';
+export {
+  createCatchUpSubscription,
+  createNotifier,
+  type Notifier,
+  type SubscribeOptions,
+  type Subscription,
+} from './subscription.js';
+export { isUuid, uuidv7 } from './uuidv7.js';
