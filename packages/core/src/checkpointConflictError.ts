@@ -1,5 +1,5 @@
-import { EventfoldError } from './errors.js';
 import type { GlobalPosition } from './envelope.js';
+import { EventfoldError } from './errors.js';
 
 /** Another runner moved this checkpoint first: stop, reload it and resume from there. */
 export class CheckpointConflictError extends EventfoldError {

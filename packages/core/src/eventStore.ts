@@ -4,7 +4,7 @@
  */
 import type { EventToAppend, GlobalPosition, JsonValue, RecordedEvent } from './envelope.js';
 import type { ExpectedVersion } from './expectedVersion.js';
-import type { Subscription, SubscribeOptions } from './subscription.js';
+import type { SubscribeOptions, Subscription } from './subscription.js';
 
 export interface AppendOptions {
   /** Default `'any'`. */

@@ -2,24 +2,16 @@
  * The in-memory event store: a product for unit tests and embedded experiments, not a stand-in
  * for an integration test. It keeps the same contract as the durable stores (conformance suite).
  */
+
+import { CheckpointConflictError } from './checkpointConflictError.js';
 import { type Clock, systemClock } from './clock.js';
-import { ConcurrencyError, DuplicateEventError, EventfoldError, InvalidInputError } from './errors.js';
 import type { EventToAppend, GlobalPosition, JsonValue, RecordedEvent } from './envelope.js';
 import { START } from './envelope.js';
-import type {
-  AppendOptions,
-  AppendResult,
-  CheckpointStore,
-  EventStore,
-  ReadAllOptions,
-  ReadStreamOptions,
-  Snapshot,
-  SnapshotStore,
-} from './eventStore.js';
+import { ConcurrencyError, DuplicateEventError, EventfoldError, InvalidInputError } from './errors.js';
+import type { AppendOptions, AppendResult, CheckpointStore, EventStore, ReadAllOptions, ReadStreamOptions, Snapshot, SnapshotStore } from './eventStore.js';
 import { matchesExpectedVersion } from './expectedVersion.js';
-import { type AppendLimits, assertJsonValue, assertStreamId, prepareAppend } from './prepareAppend.js';
 import { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions, selectStreamRange } from './inputChecks.js';
-import { CheckpointConflictError } from './checkpointConflictError.js';
+import { type AppendLimits, assertJsonValue, assertStreamId, prepareAppend } from './prepareAppend.js';
 import { createCatchUpSubscription, createNotifier, type SubscribeOptions, type Subscription } from './subscription.js';
 
 export interface InMemoryEventStoreOptions extends AppendLimits {
@@ -58,7 +50,10 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
         const last = stored.reduce((a, b) => (a.globalPosition > b.globalPosition ? a : b));
         return { streamId, nextExpectedVersion: last.streamPosition, globalPosition: last.globalPosition, alreadyStored: true };
       }
-      throw new DuplicateEventError(streamId, existing.map((e) => e.eventId));
+      throw new DuplicateEventError(
+        streamId,
+        existing.map((e) => e.eventId),
+      );
     }
     const stream = streams.get(streamId) ?? [];
     const current = stream.length;
@@ -111,8 +106,10 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
       ensureOpen();
       assertStreamId(snapshot.streamId, 'snapshot.streamId');
       assertJsonValue(snapshot.state, 'snapshot.state');
-      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1) throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
-      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1) throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
+      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1)
+        throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
+      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1)
+        throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
       const current = snapshots.get(snapshot.streamId);
       if (current && current.streamVersion > snapshot.streamVersion) return;
       snapshots.set(snapshot.streamId, {

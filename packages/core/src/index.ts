@@ -1,17 +1,7 @@
 /** @eventfold/core — message model, errors, the EventStore interface, subscriptions and the in-memory store. */
-export { type Clock, type ManualClock, createManualClock, systemClock } from './clock.js';
+
 export { CheckpointConflictError } from './checkpointConflictError.js';
-export {
-  ConcurrencyError,
-  DuplicateEventError,
-  EventfoldError,
-  type EventfoldErrorCode,
-  type EventfoldErrorOptions,
-  InvalidInputError,
-  isEventfoldError,
-  PayloadTooLargeError,
-  StreamNotFoundError,
-} from './errors.js';
+export { type Clock, createManualClock, type ManualClock, systemClock } from './clock.js';
 export {
   compareGlobalPositions,
   type EventMetadata,
@@ -24,6 +14,17 @@ export {
   type RecordedEvent,
   START,
 } from './envelope.js';
+export {
+  ConcurrencyError,
+  DuplicateEventError,
+  EventfoldError,
+  type EventfoldErrorCode,
+  type EventfoldErrorOptions,
+  InvalidInputError,
+  isEventfoldError,
+  PayloadTooLargeError,
+  StreamNotFoundError,
+} from './errors.js';
 export type {
   AppendOptions,
   AppendResult,

@@ -1,6 +1,7 @@
 /** Validation of read, checkpoint and position arguments shared by every store. */
-import { InvalidInputError } from './errors.js';
+
 import type { GlobalPosition, RecordedEvent } from './envelope.js';
+import { InvalidInputError } from './errors.js';
 import type { ReadAllOptions, ReadStreamOptions } from './eventStore.js';
 
 const MAX_READ_COUNT = 100_000;

@@ -3,8 +3,8 @@
  * rejected whole with a typed error and nothing is half written. Every store calls this first.
  */
 import type { Clock } from './clock.js';
-import { InvalidInputError, PayloadTooLargeError } from './errors.js';
 import type { EventToAppend, Headers } from './envelope.js';
+import { InvalidInputError, PayloadTooLargeError } from './errors.js';
 import { assertExpectedVersion, type ExpectedVersion } from './expectedVersion.js';
 import { isUuid, uuidv7 } from './uuidv7.js';
 
@@ -87,7 +87,10 @@ export function assertJsonValue(value: unknown, path: string, seen: Set<object> 
       return;
     }
     default:
-      throw new InvalidInputError(path, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, which JSON cannot represent; remove it or use null.`);
+      throw new InvalidInputError(
+        path,
+        `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, which JSON cannot represent; remove it or use null.`,
+      );
   }
 }
 
@@ -109,13 +112,7 @@ function prepareHeaders(value: unknown, path: string): Headers {
 }
 
 /** Validate a whole append; throws InvalidInputError / PayloadTooLargeError before anything is written. */
-export function prepareAppend(
-  streamId: unknown,
-  events: unknown,
-  expectedVersion: unknown,
-  clock: Clock,
-  limits: AppendLimits = {},
-): PreparedAppend {
+export function prepareAppend(streamId: unknown, events: unknown, expectedVersion: unknown, clock: Clock, limits: AppendLimits = {}): PreparedAppend {
   assertStreamId(streamId);
   assertExpectedVersion(expectedVersion);
   if (!Array.isArray(events) || events.length === 0) throw new InvalidInputError('events', 'must be a non-empty array of events.');
@@ -127,7 +124,13 @@ export function prepareAppend(
     const path = `events[${i}]`;
     if (typeof raw !== 'object' || raw === null) throw new InvalidInputError(path, 'must be an object with type and data.');
     const event = raw as EventToAppend<string, unknown>;
-    if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > MAX_EVENT_TYPE_LENGTH || LONE_SURROGATE.test(event.type) || event.type.includes('\u0000')) {
+    if (
+      typeof event.type !== 'string' ||
+      event.type.length === 0 ||
+      event.type.length > MAX_EVENT_TYPE_LENGTH ||
+      LONE_SURROGATE.test(event.type) ||
+      event.type.includes('\u0000')
+    ) {
       throw new InvalidInputError(`${path}.type`, `must be a non-empty string of at most ${MAX_EVENT_TYPE_LENGTH} characters, such as "OrderPlaced".`);
     }
     const schemaVersion = event.schemaVersion ?? 1;

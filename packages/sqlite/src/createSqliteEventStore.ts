@@ -5,6 +5,7 @@
  * the file see new events by polling; this process's subscribers are woken at once.
  */
 import {
+  type AppendLimits,
   type AppendOptions,
   type AppendResult,
   assertCheckpointName,
@@ -13,7 +14,6 @@ import {
   assertReadAllOptions,
   assertReadStreamOptions,
   assertStreamId,
-  type AppendLimits,
   CheckpointConflictError,
   type CheckpointStore,
   type Clock,
@@ -65,16 +65,22 @@ export interface SqliteEventStore extends EventStore {
 }
 
 function isSqliteError(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith(code);
+  return (
+    typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith(code)
+  );
 }
 
 function translate(error: unknown): unknown {
   if (error instanceof EventfoldError) return error;
   if (isSqliteError(error, 'SQLITE_BUSY') || isSqliteError(error, 'SQLITE_LOCKED')) {
-    return new EventfoldError('EVENTFOLD_STORE_UNAVAILABLE', 'The SQLite database stayed locked by another writer past busyTimeoutMs; retry, or raise busyTimeoutMs.', {
-      retryable: true,
-      cause: error,
-    });
+    return new EventfoldError(
+      'EVENTFOLD_STORE_UNAVAILABLE',
+      'The SQLite database stayed locked by another writer past busyTimeoutMs; retry, or raise busyTimeoutMs.',
+      {
+        retryable: true,
+        cause: error,
+      },
+    );
   }
   return error;
 }
@@ -125,7 +131,10 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
       const last = found.reduce((a, b) => (a.global_position > b.global_position ? a : b));
       return { streamId, nextExpectedVersion: last.stream_position, globalPosition: BigInt(last.global_position), alreadyStored: true };
     }
-    throw new DuplicateEventError(streamId, eventIds.filter((_, i) => rows[i] !== undefined));
+    throw new DuplicateEventError(
+      streamId,
+      eventIds.filter((_, i) => rows[i] !== undefined),
+    );
   }
 
   const appendInTransaction = db.transaction((streamId: string, events: readonly EventToAppend<string, unknown>[], opts: AppendOptions): AppendResult => {
@@ -134,16 +143,18 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     if (!matchesExpectedVersion(prepared.expectedVersion, current)) {
       // A retried append of stored events is acknowledged, whatever version it expected.
       const first = prepared.events[0];
-      if (first && q.byEventId.get(first.eventId)) return alreadyStored(streamId, prepared.events.map((e) => e.eventId));
+      if (first && q.byEventId.get(first.eventId))
+        return alreadyStored(
+          streamId,
+          prepared.events.map((e) => e.eventId),
+        );
       throw new ConcurrencyError(streamId, prepared.expectedVersion, current);
     }
     const occurredAt = prepared.occurredAt.getTime();
     let position = 0;
     try {
       prepared.events.forEach((e, i) => {
-        position = Number(
-          q.insert.run(streamId, current + i + 1, e.eventId, e.type, e.schemaVersion, e.data, e.metadata, occurredAt).lastInsertRowid,
-        );
+        position = Number(q.insert.run(streamId, current + i + 1, e.eventId, e.type, e.schemaVersion, e.data, e.metadata, occurredAt).lastInsertRowid);
       });
     } catch (error) {
       if (isSqliteError(error, 'SQLITE_CONSTRAINT') && String((error as Error).message).includes('event_id')) {
@@ -236,8 +247,10 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
       ensureOpen();
       assertStreamId(snapshot.streamId, 'snapshot.streamId');
       assertJsonValue(snapshot.state, 'snapshot.state');
-      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1) throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
-      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1) throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
+      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1)
+        throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
+      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1)
+        throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
       try {
         q.saveSnapshot.run(snapshot.streamId, snapshot.streamVersion, snapshot.stateVersion, JSON.stringify(snapshot.state), clock.now().getTime());
       } catch (error) {
@@ -280,8 +293,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     },
   };
 
-  const runTransaction = db.transaction(<T>(fn: (tx: SqliteTransaction) => T): T =>
-    fn({ db, appendToStream: appendSync, loadCheckpoint: loadCheckpointSync, storeCheckpoint: storeCheckpointSync }),
+  const runTransaction = db.transaction(
+    <T>(fn: (tx: SqliteTransaction) => T): T =>
+      fn({ db, appendToStream: appendSync, loadCheckpoint: loadCheckpointSync, storeCheckpoint: storeCheckpointSync }),
   );
 
   return {

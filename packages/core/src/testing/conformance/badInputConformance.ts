@@ -31,10 +31,14 @@ const notJson: Array<[string, unknown]> = [
   ['Date', { at: new Date(0) }],
   ['Map', new Map([[1, 2]])],
   ['circular reference', cycle],
+  // biome-ignore lint/suspicious/noSparseArray: a sparse array is the bad input under test
   ['sparse array', [1, , 3]],
-  ['class instance', new (class Money {
-    amount = 1;
-  })()],
+  [
+    'class instance',
+    new (class Money {
+      amount = 1;
+    })(),
+  ],
 ];
 
 export function badInputConformance(ctx: ConformanceContext): void {
@@ -104,7 +108,10 @@ export function badInputConformance(ctx: ConformanceContext): void {
       ['missing data', [{ type: 'OrderPlaced' }]],
       ['schemaVersion 0', [{ type: 'OrderPlaced', data: {}, schemaVersion: 0 }]],
       ['an eventId that is not a UUID', [{ type: 'OrderPlaced', data: {}, eventId: 'abc' }]],
-      ['the same eventId twice', [placed(1, { eventId: '018f0000-0000-7000-8000-0000000000bb' }), placed(2, { eventId: '018f0000-0000-7000-8000-0000000000bb' })]],
+      [
+        'the same eventId twice',
+        [placed(1, { eventId: '018f0000-0000-7000-8000-0000000000bb' }), placed(2, { eventId: '018f0000-0000-7000-8000-0000000000bb' })],
+      ],
       ['a header that is not a string', [{ type: 'OrderPlaced', data: {}, headers: { n: 1 } }]],
       ['not an array', { type: 'OrderPlaced', data: {} }],
     ])('%s', async (_label, events) => {

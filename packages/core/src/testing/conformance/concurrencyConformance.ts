@@ -27,7 +27,7 @@ export function concurrencyConformance(ctx: ConformanceContext): void {
       expect(successes + conflicts).toBe(1000);
       const events = await store.readStream(s);
       expect(events.map((e) => e.streamPosition)).toEqual(range(20).map((i) => i + 1));
-      expect(events.map((e) => Math.floor(((e.data as { n: number }).n) / 100))).toEqual(range(20));
+      expect(events.map((e) => Math.floor((e.data as { n: number }).n / 100))).toEqual(range(20));
     });
 
     it("50 concurrent creators with 'no_stream': exactly one stream is created", async () => {
@@ -40,7 +40,8 @@ export function concurrencyConformance(ctx: ConformanceContext): void {
       for (const r of rejected) expect(r.reason).toBeInstanceOf(ConcurrencyError);
       const events = await store.readStream(s);
       expect(events).toHaveLength(2);
-      expect((events[1]?.data as { n: number }).n).toBe((events[0]?.data as { n: number }).n + 1000);
+      const [first, second] = events.map((e) => (e.data as { n: number }).n);
+      expect(second).toBe((first as number) + 1000);
     });
 
     it("concurrent 'any' appends all succeed with contiguous versions", async () => {

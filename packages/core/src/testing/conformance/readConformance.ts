@@ -10,7 +10,10 @@ export function readConformance(ctx: ConformanceContext): void {
     it('reads a stream forwards and backwards, within a version range, up to a count', async () => {
       const store = await ctx.open();
       const s = newStreamId();
-      await store.appendToStream(s, range(10).map((i) => placed(i + 1)));
+      await store.appendToStream(
+        s,
+        range(10).map((i) => placed(i + 1)),
+      );
       await store.appendToStream(newStreamId(), [placed(99)]);
       const positions = async (options: Parameters<typeof store.readStream>[1]) => (await store.readStream(s, options)).map((e) => e.streamPosition);
       expect(await positions({})).toEqual(range(10).map((i) => i + 1));
@@ -67,29 +70,32 @@ export function readConformance(ctx: ConformanceContext): void {
       });
       const store = await ctx.open();
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(eventArb, { minLength: 1, maxLength: 8 })), { minLength: 1, maxLength: 6 }), async (batches) => {
-          const streams = range(4).map(() => newStreamId('prop'));
-          const expected = new Map<string, EventToAppend[]>();
-          const start = await store.headPosition();
-          const inOrder: EventToAppend[] = [];
-          for (const [streamIndex, batch] of batches) {
-            const streamId = streams[streamIndex] as string;
-            // JSON has no negative zero: -0 is stored as 0, the one value JSON.stringify normalises.
-            const events = batch.map((e) => ({ ...e, data: JSON.parse(JSON.stringify(e.data)) as JsonValue }));
-            await store.appendToStream(streamId, events);
-            expected.set(streamId, [...(expected.get(streamId) ?? []), ...events]);
-            inOrder.push(...events);
-          }
-          for (const [streamId, events] of expected) {
-            const read = await store.readStream(streamId);
-            expect(read.map((e) => [e.type, e.schemaVersion, e.data, e.correlationId, e.headers])).toEqual(
-              events.map((e) => [e.type, e.schemaVersion, e.data, e.correlationId, e.headers ?? {}]),
-            );
-            expect(read.map((e) => e.streamPosition)).toEqual(range(events.length).map((i) => i + 1));
-          }
-          const all = await store.readAll({ after: start, maxCount: 1000 });
-          expect(all.map((e) => [e.type, e.data])).toEqual(inOrder.map((e) => [e.type, e.data]));
-        }),
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(eventArb, { minLength: 1, maxLength: 8 })), { minLength: 1, maxLength: 6 }),
+          async (batches) => {
+            const streams = range(4).map(() => newStreamId('prop'));
+            const expected = new Map<string, EventToAppend[]>();
+            const start = await store.headPosition();
+            const inOrder: EventToAppend[] = [];
+            for (const [streamIndex, batch] of batches) {
+              const streamId = streams[streamIndex] as string;
+              // JSON has no negative zero: -0 is stored as 0, the one value JSON.stringify normalises.
+              const events = batch.map((e) => ({ ...e, data: JSON.parse(JSON.stringify(e.data)) as JsonValue }));
+              await store.appendToStream(streamId, events);
+              expected.set(streamId, [...(expected.get(streamId) ?? []), ...events]);
+              inOrder.push(...events);
+            }
+            for (const [streamId, events] of expected) {
+              const read = await store.readStream(streamId);
+              expect(read.map((e) => [e.type, e.schemaVersion, e.data, e.correlationId, e.headers])).toEqual(
+                events.map((e) => [e.type, e.schemaVersion, e.data, e.correlationId, e.headers ?? {}]),
+              );
+              expect(read.map((e) => e.streamPosition)).toEqual(range(events.length).map((i) => i + 1));
+            }
+            const all = await store.readAll({ after: start, maxCount: 1000 });
+            expect(all.map((e) => [e.type, e.data])).toEqual(inOrder.map((e) => [e.type, e.data]));
+          },
+        ),
         { numRuns: ctx.propertyRuns },
       );
     });

@@ -16,7 +16,10 @@ export function subscriptionConformance(ctx: ConformanceContext): void {
     it('catches up from a checkpoint, then delivers live appends in order', async () => {
       const store = await ctx.open();
       const s = newStreamId();
-      await store.appendToStream(s, range(25).map((i) => placed(i)));
+      await store.appendToStream(
+        s,
+        range(25).map((i) => placed(i)),
+      );
       const all = await store.readAll();
       const received: RecordedEvent[] = [];
       const subscription = store.subscribe({ after: all[9]?.globalPosition, batchSize: 4, pollIntervalMs: 20, handler: (e) => void received.push(e) });
@@ -35,7 +38,10 @@ export function subscriptionConformance(ctx: ConformanceContext): void {
 
     it('stops with the handler error, at the last handled position', async () => {
       const store = await ctx.open();
-      await store.appendToStream(newStreamId(), range(5).map((i) => placed(i)));
+      await store.appendToStream(
+        newStreamId(),
+        range(5).map((i) => placed(i)),
+      );
       const seen: number[] = [];
       const subscription = store.subscribe({
         pollIntervalMs: 10,
