@@ -58,3 +58,34 @@ export {
   type Subscription,
 } from './subscription.js';
 export { isUuid, uuidv7 } from './uuidv7.js';
+export {
+  type Binding,
+  type BindingConfig,
+  type Bindings,
+  type ConsumerSettings,
+  defineBinding,
+  defineBindings,
+  type KafkaBindingExtras,
+  type ProducerSettings,
+  type RabbitMqBindingExtras,
+  requireGroup,
+} from './messaging/bindings.js';
+export {
+  copyMessage,
+  type DeadLetter,
+  type DeadLetterInfo,
+  type DeadLetterQueue,
+  fromDeadLetterMessage,
+  type ListDeadLettersOptions,
+  toDeadLetterMessage,
+} from './messaging/deadLetter.js';
+export { type DeliveredMessage, MESSAGE_HEADERS, type MessageHandler, type OutgoingMessage } from './messaging/message.js';
+export {
+  createRetryPolicy,
+  DEFAULT_RETRY_POLICY,
+  isPermanentFailure,
+  type RetryPolicy,
+  type RetryPolicyDependencies,
+  type RetryPolicyOptions,
+} from './messaging/retryPolicy.js';
+export type { ConsumeOptions, Consumer, Transport } from './messaging/transport.js';
