@@ -40,25 +40,6 @@ export { assertExpectedVersion, type ExpectedVersion, matchesExpectedVersion } f
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './inMemoryEventStore.js';
 export { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions } from './inputChecks.js';
 export {
-  type AppendLimits,
-  assertJsonValue,
-  assertStreamId,
-  DEFAULT_MAX_EVENT_BYTES,
-  MAX_BATCH_SIZE,
-  MAX_STREAM_ID_LENGTH,
-  type PreparedAppend,
-  type PreparedEvent,
-  prepareAppend,
-} from './prepareAppend.js';
-export {
-  createCatchUpSubscription,
-  createNotifier,
-  type Notifier,
-  type SubscribeOptions,
-  type Subscription,
-} from './subscription.js';
-export { isUuid, uuidv7 } from './uuidv7.js';
-export {
   type Binding,
   type BindingConfig,
   type Bindings,
@@ -89,3 +70,22 @@ export {
   type RetryPolicyOptions,
 } from './messaging/retryPolicy.js';
 export type { ConsumeOptions, Consumer, Transport } from './messaging/transport.js';
+export {
+  type AppendLimits,
+  assertJsonValue,
+  assertStreamId,
+  DEFAULT_MAX_EVENT_BYTES,
+  MAX_BATCH_SIZE,
+  MAX_STREAM_ID_LENGTH,
+  type PreparedAppend,
+  type PreparedEvent,
+  prepareAppend,
+} from './prepareAppend.js';
+export {
+  createCatchUpSubscription,
+  createNotifier,
+  type Notifier,
+  type SubscribeOptions,
+  type Subscription,
+} from './subscription.js';
+export { isUuid, uuidv7 } from './uuidv7.js';
