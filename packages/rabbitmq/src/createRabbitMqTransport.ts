@@ -1,0 +1,229 @@
+/**
+ * The RabbitMQ binder. One connection (client-provided name, automatic recovery) carries a confirm
+ * channel for publishing and one channel per consumer. Everything the bindings need is declared on
+ * `provision` and redeclared after every reconnect, before publishing resumes and consumers re-subscribe.
+ */
+import {
+  type Binding,
+  type Clock,
+  type ConsumeOptions,
+  type Consumer,
+  createRetryPolicy,
+  type DeadLetterQueue,
+  EventfoldError,
+  InvalidInputError,
+  type MessageHandler,
+  type OutgoingMessage,
+  requireGroup,
+  systemClock,
+  type Transport,
+} from '@eventfold/core';
+import type { ChannelModel } from 'amqplib';
+import { createRabbitMqDeadLetters } from './createRabbitMqDeadLetters.js';
+import { assertTopologySpec, declareTopology, mergeTopology, type TopologySpec } from './declareTopology.js';
+import { type AmqpConnection, openAmqpConnection, type ReconnectOptions } from './internal/amqpConnection.js';
+import { encodeMessage } from './internal/amqpMessage.js';
+import { consumerTopology, exchangeTopology, namesOf, routingKeyOf } from './internal/bindingTopology.js';
+import { ConfirmPublisher } from './internal/confirmPublisher.js';
+import { QueueConsumer } from './internal/queueConsumer.js';
+import { parseAmqpUrl } from './parseAmqpUrl.js';
+
+export interface RabbitMqTransportOptions {
+  /** `amqp://user:password@host:5672/vhost`; the path is the virtual host. */
+  url: string;
+  /** Client-provided connection name (visible in the management UI and `rabbitmqctl`). Default `eventfold-<pid>`. */
+  connectionName?: string;
+  reconnect?: ReconnectOptions;
+  /** Heartbeat in seconds. Default 10. */
+  heartbeatSeconds?: number;
+  /** Unconfirmed publishes allowed at once before `publish` waits. Default 10,000. */
+  maxUnconfirmed?: number;
+  /** Extra topology (exchanges, queues, bindings) declared at start and after every reconnect. */
+  topology?: TopologySpec;
+  clock?: Clock;
+  /** Uniform [0, 1) source for retry jitter. Default Math.random. */
+  random?: () => number;
+  /** Errors that have no caller to reject (failed redeclare after a reconnect, channel errors). Default: ignored. */
+  onError?: (error: unknown) => void;
+}
+
+export interface RabbitMqTransportStats {
+  /** Connections made so far; 1 + reconnects. */
+  readonly connections: number;
+  /** Times the full topology was (re)declared. */
+  readonly topologyDeclarations: number;
+  /** Messages sent and not yet confirmed. */
+  readonly unconfirmed: number;
+}
+
+export interface RabbitMqTransport extends Transport {
+  readonly binder: 'rabbitmq';
+  readonly connectionName: string;
+  readonly vhost: string;
+  /** Declares more topology now and after every reconnect. */
+  declare(spec: TopologySpec): Promise<void>;
+  /** Deletes the queues (group queue, retry queues, DLQ) and the exchange of a binding. For tests and teardown. */
+  deprovision(binding: Binding): Promise<void>;
+  stats(): RabbitMqTransportStats;
+}
+
+function assertBinder(binding: Binding): void {
+  if (binding.binder !== 'rabbitmq') {
+    throw new InvalidInputError(
+      `bindings.${binding.name}.binder`,
+      `is "${binding.binder}", but this is the RabbitMQ transport; route the binding to the '${binding.binder}' transport.`,
+    );
+  }
+}
+
+/**
+ * @example
+ * const transport = await createRabbitMqTransport({ url: 'amqp://guest:guest@127.0.0.1:5672' });
+ * await transport.provision(bindings.ordersIn);
+ * await transport.publish(bindings.ordersOut, [message]);
+ * const consumer = await transport.subscribe(bindings.ordersIn, async (m) => { … });
+ */
+export async function createRabbitMqTransport(options: RabbitMqTransportOptions): Promise<RabbitMqTransport> {
+  const url = parseAmqpUrl(options.url);
+  const clock = options.clock ?? systemClock;
+  const onError = options.onError ?? (() => {});
+  const specs: TopologySpec[] = [];
+  if (options.topology !== undefined) {
+    assertTopologySpec(options.topology);
+    specs.push(options.topology);
+  }
+  const declaredExchanges = new Set<string>();
+  let topologyDeclarations = 0;
+
+  async function declareOn(model: ChannelModel, spec: TopologySpec): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', () => {});
+    try {
+      await declareTopology(channel, spec);
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  const connection: AmqpConnection = await openAmqpConnection({
+    url: options.url,
+    connectionName: options.connectionName ?? `eventfold-${process.pid}`,
+    onError,
+    ...(options.reconnect !== undefined ? { reconnect: options.reconnect } : {}),
+    ...(options.heartbeatSeconds !== undefined ? { heartbeatSeconds: options.heartbeatSeconds } : {}),
+  });
+  // Registered first, so topology exists again before the publisher republishes and consumers re-subscribe.
+  await connection.onConnect(async (model) => {
+    if (specs.length > 0) await declareOn(model, mergeTopology(specs));
+    topologyDeclarations += 1;
+  });
+  const publisher = new ConfirmPublisher(connection, options.maxUnconfirmed !== undefined ? { maxUnconfirmed: options.maxUnconfirmed } : {});
+  await publisher.start();
+  const consumers = new Set<QueueConsumer>();
+  let closed = false;
+
+  async function declare(spec: TopologySpec): Promise<void> {
+    assertTopologySpec(spec);
+    await declareOn(await connection.ready(), spec);
+    specs.push(spec);
+  }
+
+  function checkOpen(): void {
+    if (closed) throw new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport is closed; create a new one.');
+  }
+
+  async function provision(binding: Binding): Promise<void> {
+    checkOpen();
+    assertBinder(binding);
+    const policy = createRetryPolicy(binding.consumer?.retry);
+    await declare(binding.group === undefined ? exchangeTopology(binding) : consumerTopology(binding, policy.maxAttempts));
+    declaredExchanges.add(binding.destination);
+  }
+
+  async function publish(binding: Binding, messages: readonly OutgoingMessage[]): Promise<void> {
+    checkOpen();
+    assertBinder(binding);
+    if (!declaredExchanges.has(binding.destination)) {
+      await declare(exchangeTopology(binding));
+      declaredExchanges.add(binding.destination);
+    }
+    const now = clock.now().getTime();
+    const sends: Promise<void>[] = [];
+    for (const message of messages) {
+      if (message.priority !== undefined && (!Number.isInteger(message.priority) || message.priority < 0 || message.priority > 255)) {
+        throw new InvalidInputError(`messages[${sends.length}].priority`, `must be an integer 0–255 (got ${message.priority}).`);
+      }
+      const { content, options: publishOptions } = encodeMessage(message, now);
+      sends.push(publisher.publish(binding.destination, routingKeyOf(binding, message), content, publishOptions));
+    }
+    // Every promise settles: wait for all so none is left unobserved, then report the first failure.
+    const results = await Promise.allSettled(sends);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  async function subscribe(binding: Binding, handler: MessageHandler, consumeOptions: ConsumeOptions = {}): Promise<Consumer> {
+    checkOpen();
+    assertBinder(binding);
+    const group = requireGroup(binding);
+    const policy = createRetryPolicy(binding.consumer?.retry, options.random !== undefined ? { random: options.random } : {});
+    await provision(binding);
+    const concurrency = binding.consumer?.concurrency ?? 1;
+    const consumer = new QueueConsumer(connection, publisher, {
+      names: namesOf(binding),
+      destination: binding.destination,
+      group,
+      policy,
+      concurrency,
+      maxInFlight: binding.consumer?.maxInFlight ?? 4 * concurrency,
+      handler,
+      hooks: consumeOptions,
+      clock,
+      onError,
+    });
+    await consumer.start();
+    consumers.add(consumer);
+    consumer.done.finally(() => consumers.delete(consumer));
+    return consumer;
+  }
+
+  async function deprovision(binding: Binding): Promise<void> {
+    const model = await connection.ready();
+    const channel = await model.createChannel();
+    channel.on('error', () => {});
+    try {
+      if (binding.group !== undefined) {
+        const names = namesOf(binding);
+        const maxAttempts = createRetryPolicy(binding.consumer?.retry).maxAttempts;
+        for (let attempt = 1; attempt < maxAttempts; attempt++) await channel.deleteQueue(names.retryQueue(attempt));
+        await channel.deleteQueue(names.dlq);
+        await channel.deleteQueue(names.queue);
+      }
+      await channel.deleteExchange(binding.destination);
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  const deadLetters: DeadLetterQueue = createRabbitMqDeadLetters(connection, publisher);
+
+  return {
+    binder: 'rabbitmq',
+    connectionName: connection.connectionName,
+    vhost: url.vhost,
+    provision,
+    publish,
+    subscribe,
+    deadLetters,
+    declare,
+    deprovision,
+    stats: () => ({ connections: connection.generation, topologyDeclarations, unconfirmed: publisher.unconfirmed }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...consumers].map((c) => c.stop()));
+      await publisher.close();
+      await connection.close();
+    },
+  };
+}

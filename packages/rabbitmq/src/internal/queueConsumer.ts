@@ -1,0 +1,229 @@
+/**
+ * One member of a consumer group: a channel with `prefetch` = maxInFlight and manual acks. Each
+ * delivery runs its handler through a KeyedScheduler (bounded concurrency, per-key order) and is
+ * acked only afterwards. A failed message is copied to the delay queue for its attempt (confirmed)
+ * and then acked, so retries never block the queue; after the last attempt — or at once for a
+ * permanent failure — it is copied to `<queue>.dlq` with the dead-letter headers, then acked.
+ * After a reconnect the consumer re-subscribes on the new connection; deliveries of the old channel
+ * are not acked (their tags died with it) and come again.
+ */
+import {
+  type Clock,
+  type ConsumeOptions,
+  type Consumer,
+  type DeliveredMessage,
+  EventfoldError,
+  MESSAGE_HEADERS,
+  type MessageHandler,
+  type RetryPolicy,
+  uuidv7,
+} from '@eventfold/core';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { AmqpConnection } from './amqpConnection.js';
+import { ATTEMPT_HEADER, DEAD_LETTER_ID_HEADER, decodeMessage, republishOptions } from './amqpMessage.js';
+import type { BindingNames } from './bindingTopology.js';
+import type { ConfirmPublisher } from './confirmPublisher.js';
+import { KeyedScheduler } from './keyedScheduler.js';
+
+export interface QueueConsumerOptions {
+  names: BindingNames;
+  destination: string;
+  group: string;
+  policy: RetryPolicy;
+  concurrency: number;
+  maxInFlight: number;
+  handler: MessageHandler;
+  hooks: ConsumeOptions;
+  clock: Clock;
+  onError: (error: unknown) => void;
+}
+
+const MAX_REASON = 1_000;
+
+export class QueueConsumer implements Consumer {
+  private channel: Channel | undefined;
+  private consumerTag: string | undefined;
+  private readonly scheduler: KeyedScheduler;
+  private inFlightCount = 0;
+  private pausedByUser = false;
+  private overloaded = false;
+  private stopped = false;
+  private resolveDone!: () => void;
+  readonly done: Promise<void>;
+  private readonly hook = (model: ChannelModel) => this.attach(model);
+  /** Serialises consume/cancel so pause/resume and reconnects never race. */
+  private control: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly publisher: ConfirmPublisher,
+    private readonly options: QueueConsumerOptions,
+  ) {
+    this.scheduler = new KeyedScheduler(options.concurrency);
+    this.done = new Promise<void>((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  get paused(): boolean {
+    return this.pausedByUser;
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  async start(): Promise<void> {
+    await this.connection.onConnect(this.hook);
+    if (this.channel === undefined)
+      throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', `Could not subscribe to queue "${this.options.names.queue}".`, { retryable: true });
+    this.options.hooks.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  private async attach(model: ChannelModel): Promise<void> {
+    if (this.stopped) return;
+    const channel = await model.createChannel();
+    channel.on('error', (error: unknown) => this.options.onError(error));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      this.consumerTag = undefined;
+      // Channel error on a live connection (e.g. queue deleted and redeclared): open a new channel.
+      if (!this.stopped && this.connection.current() === model) setTimeout(() => this.attach(model).catch((e) => this.options.onError(e)), 100);
+    });
+    await channel.prefetch(this.options.maxInFlight);
+    this.channel = channel;
+    if (!this.pausedByUser) await this.consume(channel);
+  }
+
+  private async consume(channel: Channel): Promise<void> {
+    const reply = await channel.consume(this.options.names.queue, (raw) => this.onDelivery(channel, raw), { noAck: false });
+    this.consumerTag = reply.consumerTag;
+  }
+
+  private onDelivery(channel: Channel, raw: ConsumeMessage | null): void {
+    if (raw === null) {
+      // The broker cancelled us (queue deleted): re-subscribe on a fresh channel if the queue comes back.
+      this.consumerTag = undefined;
+      channel.close().catch(() => {});
+      return;
+    }
+    this.inFlightCount += 1;
+    if (!this.overloaded && this.inFlightCount >= this.options.maxInFlight) {
+      this.overloaded = true;
+      this.options.hooks.onPause?.();
+    }
+    let message: DeliveredMessage | undefined;
+    let decodeError: unknown;
+    try {
+      message = decodeMessage(raw, this.options.destination);
+    } catch (error) {
+      decodeError = error;
+    }
+    const key = message?.key ?? `\u0000unreadable:${raw.fields.deliveryTag}`;
+    this.scheduler.submit(key, async () => {
+      try {
+        if (message === undefined) await this.fail(channel, raw, decodeError, 1, false);
+        else {
+          try {
+            await this.options.handler(message);
+            this.ack(channel, raw);
+          } catch (error) {
+            await this.fail(channel, raw, error, message.attempt, this.options.policy.shouldRetry(message.attempt, error));
+          }
+        }
+      } catch (error) {
+        // Could not move the message to its retry/dead-letter queue: leave it to the broker to redeliver.
+        this.options.onError(error);
+        if (this.channel === channel) {
+          try {
+            channel.nack(raw, false, true);
+          } catch {}
+        }
+      } finally {
+        this.inFlightCount -= 1;
+        if (this.overloaded && this.inFlightCount <= this.options.maxInFlight / 2) {
+          this.overloaded = false;
+          this.options.hooks.onResume?.();
+        }
+      }
+    });
+  }
+
+  private ack(channel: Channel, raw: ConsumeMessage): void {
+    // A delivery tag belongs to its channel; after a reconnect the broker redelivers instead.
+    if (this.channel !== channel) return;
+    try {
+      channel.ack(raw);
+    } catch {}
+  }
+
+  private async fail(channel: Channel, raw: ConsumeMessage, error: unknown, attempt: number, retry: boolean): Promise<void> {
+    const { names, policy, clock } = this.options;
+    if (retry) {
+      const delay = policy.delayAfter(attempt);
+      await this.publisher.publish('', names.retryQueue(attempt), raw.content, {
+        ...republishOptions(raw, { [ATTEMPT_HEADER]: String(attempt + 1) }),
+        expiration: String(delay),
+      });
+    } else {
+      const code = error instanceof EventfoldError ? error.code : undefined;
+      const text = error instanceof Error ? error.message : String(error);
+      const reason = text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
+      await this.publisher.publish(
+        '',
+        names.dlq,
+        raw.content,
+        republishOptions(raw, {
+          [ATTEMPT_HEADER]: undefined,
+          [DEAD_LETTER_ID_HEADER]: uuidv7(),
+          [MESSAGE_HEADERS.deadLetterReason]: reason,
+          [MESSAGE_HEADERS.deadLetterErrorCode]: code,
+          [MESSAGE_HEADERS.deadLetterAttempts]: String(attempt),
+          [MESSAGE_HEADERS.deadLetterOrigin]: this.options.destination,
+          [MESSAGE_HEADERS.deadLetterGroup]: this.options.group,
+          [MESSAGE_HEADERS.deadLetterAt]: clock.now().toISOString(),
+        }),
+      );
+    }
+    this.ack(channel, raw);
+  }
+
+  pause(): void {
+    if (this.pausedByUser || this.stopped) return;
+    this.pausedByUser = true;
+    this.control = this.control.then(() => this.cancel()).catch((e) => this.options.onError(e));
+  }
+
+  resume(): void {
+    if (!this.pausedByUser || this.stopped) return;
+    this.pausedByUser = false;
+    this.control = this.control
+      .then(async () => {
+        if (this.channel !== undefined && this.consumerTag === undefined && !this.pausedByUser) await this.consume(this.channel);
+      })
+      .catch((e) => this.options.onError(e));
+  }
+
+  private async cancel(): Promise<void> {
+    const channel = this.channel;
+    const tag = this.consumerTag;
+    if (channel === undefined || tag === undefined) return;
+    this.consumerTag = undefined;
+    await channel.cancel(tag).catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return this.done;
+    this.stopped = true;
+    this.connection.removeHook(this.hook);
+    await this.control.catch(() => {});
+    await this.cancel();
+    await this.scheduler.idle();
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close().catch(() => {});
+    this.resolveDone();
+    return this.done;
+  }
+}

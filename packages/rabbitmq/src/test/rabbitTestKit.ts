@@ -1,0 +1,107 @@
+/**
+ * Helpers for tests against the real RabbitMQ: random names, cleanup, and closing connections by
+ * their client-provided name so one test's chaos never hits another test's (or helper's) connections.
+ * Not part of the package build.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { type Binding, type BindingConfig, defineBinding, type OutgoingMessage } from '@eventfold/core';
+import amqp from 'amqplib';
+
+const run = promisify(execFile);
+
+export const RABBITMQ_URL = process.env.EVENTFOLD_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export function suffix(): string {
+  return randomBytes(5).toString('hex');
+}
+
+export function rabbitBinding(name: string, config: Omit<BindingConfig, 'binder'>): Binding {
+  return defineBinding(name, { binder: 'rabbitmq', ...config });
+}
+
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  const { stdout } = await run('rabbitmqctl', ['-q', ...args], { timeout: 30_000 });
+  return stdout;
+}
+
+/** Pids of the broker's connections whose client-provided name is `connectionName`. */
+export async function connectionPids(connectionName: string): Promise<string[]> {
+  const out = await rabbitmqctl('list_connections', 'pid', 'client_properties', '--formatter', 'json');
+  const rows = JSON.parse(out) as Array<{ pid: string; client_properties: Array<[string, string, unknown]> }>;
+  return rows.filter((row) => row.client_properties.some(([k, , v]) => k === 'connection_name' && v === connectionName)).map((row) => row.pid);
+}
+
+/** Force-closes this test's connections only (the broker sends connection.close 320 CONNECTION_FORCED). */
+export async function closeConnectionsNamed(connectionName: string, reason = 'test'): Promise<number> {
+  const pids = await connectionPids(connectionName);
+  for (const pid of pids) await rabbitmqctl('close_connection', pid, reason).catch(() => {});
+  return pids.length;
+}
+
+export async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Deletes queues and exchanges by name with a raw connection (cleanup must not depend on the code under test). */
+export async function deleteAll(names: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+  const connection = await amqp.connect(RABBITMQ_URL);
+  try {
+    for (const queue of names.queues ?? []) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      await channel.deleteQueue(queue).catch(() => {});
+      await channel.close().catch(() => {});
+    }
+    for (const exchange of names.exchanges ?? []) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      await channel.deleteExchange(exchange).catch(() => {});
+      await channel.close().catch(() => {});
+    }
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+/** Queue names a consumer binding creates (see bindingTopology.ts), for cleanup. */
+export function queuesOf(binding: Binding, maxAttempts = 5): string[] {
+  const queue = `${binding.destination}.${binding.group}`;
+  return [queue, `${queue}.dlq`, ...Array.from({ length: maxAttempts - 1 }, (_, i) => `${queue}.retry.${i + 1}`)];
+}
+
+export function message(id: string, overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  return {
+    id,
+    type: 'OrderPlaced',
+    schemaVersion: 1,
+    key: 'k',
+    contentType: 'application/json',
+    headers: {},
+    body: Buffer.from(JSON.stringify({ id })),
+    ...overrides,
+  };
+}
+
+/** Message ids in a queue, in queue order, read without consuming them for good (the channel closes unacked). */
+export async function peekIds(queue: string): Promise<string[]> {
+  const connection = await amqp.connect(RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    const ids: string[] = [];
+    for (;;) {
+      const raw = await channel.get(queue, { noAck: false });
+      if (raw === false) break;
+      ids.push(String(raw.properties.messageId));
+    }
+    await channel.close();
+    return ids;
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
