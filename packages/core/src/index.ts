@@ -51,6 +51,7 @@ export {
   type RabbitMqBindingExtras,
   requireGroup,
 } from './messaging/bindings.js';
+export { createRelay, type Relay, type RelayOptions, type RelayRoute, runRelay } from './messaging/createRelay.js';
 export {
   copyMessage,
   type DeadLetter,
@@ -60,7 +61,22 @@ export {
   type ListDeadLettersOptions,
   toDeadLetterMessage,
 } from './messaging/deadLetter.js';
-export { type DeliveredMessage, MESSAGE_HEADERS, type MessageHandler, type OutgoingMessage } from './messaging/message.js';
+export { createInMemoryTransport, type InMemoryTransport, type InMemoryTransportOptions } from './messaging/inMemoryTransport.js';
+export {
+  createJsonSerde,
+  type DecodedMessage,
+  type EncodeInput,
+  encodeJsonMessage,
+  eventToMessage,
+  JSON_CONTENT_TYPE,
+  type JsonSerde,
+  type JsonSerdeOptions,
+  type JsonTypeReader,
+  UnreadableMessageError,
+  withJsonSerde,
+} from './messaging/jsonSerde.js';
+export { assertOutgoingMessage, type DeliveredMessage, MESSAGE_HEADERS, type MessageHandler, type OutgoingMessage } from './messaging/message.js';
+export { createInMemoryRelayLease, type RelayLease } from './messaging/relayLease.js';
 export {
   createRetryPolicy,
   DEFAULT_RETRY_POLICY,
@@ -69,6 +85,8 @@ export {
   type RetryPolicyDependencies,
   type RetryPolicyOptions,
 } from './messaging/retryPolicy.js';
+export { createThrottledPublisher, type ThrottledPublisher, type ThrottledPublisherOptions } from './messaging/throttledPublisher.js';
+export { createManualTimers, type ManualTimers, type Sleep, systemSleep } from './messaging/timers.js';
 export type { ConsumeOptions, Consumer, Transport } from './messaging/transport.js';
 export {
   type AppendLimits,

@@ -4,6 +4,7 @@
  * looks inside `body`.
  */
 import type { Headers } from '../envelope.js';
+import { InvalidInputError } from '../errors.js';
 
 /** A message handed to `Transport.publish`. */
 export interface OutgoingMessage {
@@ -65,3 +66,35 @@ export const MESSAGE_HEADERS = {
 
 /** Handles one message. Resolve to acknowledge; throw to have the transport retry or dead-letter it. */
 export type MessageHandler = (message: DeliveredMessage) => Promise<void> | void;
+
+/**
+ * Checks a message before publishing, so every binder rejects the same bad input the same way
+ * (InvalidInputError naming the field) instead of failing somewhere inside a client library.
+ */
+export function assertOutgoingMessage(message: OutgoingMessage, path = 'message'): void {
+  if (typeof message !== 'object' || message === null) throw new InvalidInputError(path, 'must be an object.');
+  const nonEmpty = (field: 'id' | 'type' | 'key' | 'contentType') => {
+    const value = message[field];
+    if (typeof value !== 'string' || value.length === 0 || value.length > 1_000) {
+      throw new InvalidInputError(`${path}.${field}`, `must be a non-empty string of at most 1,000 characters (got ${JSON.stringify(value)}).`);
+    }
+  };
+  nonEmpty('id');
+  nonEmpty('type');
+  nonEmpty('key');
+  nonEmpty('contentType');
+  if (!Number.isInteger(message.schemaVersion) || message.schemaVersion < 1) {
+    throw new InvalidInputError(`${path}.schemaVersion`, `must be an integer ≥ 1 (got ${JSON.stringify(message.schemaVersion)}).`);
+  }
+  if (!(message.body instanceof Uint8Array)) {
+    throw new InvalidInputError(`${path}.body`, 'must be a Uint8Array (a Buffer is one); encode the payload first, e.g. with a JSON serde.');
+  }
+  if (typeof message.headers !== 'object' || message.headers === null) throw new InvalidInputError(`${path}.headers`, 'must be an object of strings.');
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (typeof value !== 'string') throw new InvalidInputError(`${path}.headers.${name}`, `must be a string (got ${typeof value}).`);
+  }
+  const priority = message.priority;
+  if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
+    throw new InvalidInputError(`${path}.priority`, `must be an integer 0–255 (got ${JSON.stringify(priority)}).`);
+  }
+}

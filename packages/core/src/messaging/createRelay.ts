@@ -1,0 +1,215 @@
+/**
+ * The outbox relay: a checkpointed subscription that publishes stored events to their bindings.
+ * Each cycle reads a batch after the checkpoint, publishes it (resolving only once the broker has
+ * accepted it durably), and only then moves the checkpoint with compare-and-set. A crash between
+ * publish and checkpoint republishes the batch on restart — at-least-once; consumers dedupe on the
+ * message id (the event id). The partition key is the stream id, so per-stream order holds.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Clock, systemClock } from '../clock.js';
+import { type GlobalPosition, type RecordedEvent, START } from '../envelope.js';
+import { EventfoldError, InvalidInputError, isEventfoldError } from '../errors.js';
+import type { EventStore } from '../eventStore.js';
+import type { Binding } from './bindings.js';
+import { eventToMessage } from './jsonSerde.js';
+import type { OutgoingMessage } from './message.js';
+import { createInMemoryRelayLease, type RelayLease } from './relayLease.js';
+import { type Sleep, systemSleep } from './timers.js';
+import type { Transport } from './transport.js';
+
+export interface RelayRoute {
+  binding: Binding;
+  /** Which events go to this binding. Default: all. Map domain events to integration events in `toMessage`. */
+  filter?: (event: RecordedEvent) => boolean;
+  /** Builds the message; return undefined to skip the event. Default: `eventToMessage` with the binding's partition key. */
+  toMessage?: (event: RecordedEvent, binding: Binding) => OutgoingMessage | undefined;
+}
+
+export interface RelayOptions {
+  /** Names the checkpoint and the lease. One name per relay pipeline; all its processes share it. */
+  name: string;
+  store: Pick<EventStore, 'readAll' | 'checkpoints'>;
+  /** One transport, or transports by binder name (each route uses its binding's `binder`). */
+  transport: Transport | Readonly<Record<string, Transport>>;
+  routes: readonly RelayRoute[];
+  /** Default: an in-process lease (one relay per process). Use the SQLite or PostgreSQL lease across processes. */
+  lease?: RelayLease;
+  /** This process's identity in the lease. Default host:pid:random. */
+  owner?: string;
+  /** Default 15,000. A standby takes over this long after the holder stopped renewing. */
+  leaseTtlMs?: number;
+  /** Events read and published per cycle. Default 500. */
+  batchSize?: number;
+  /** Wait between polls when caught up, and between lease attempts on a standby, in ms. Default 100 / leaseTtlMs ÷ 3. */
+  pollIntervalMs?: number;
+  /** Waits before retrying after a retryable failure (broker or store down), in ms. Default 1,000. */
+  retryDelayMs?: number;
+  clock?: Clock;
+  sleep?: Sleep;
+  signal?: AbortSignal;
+  /** After each batch is published and checkpointed. */
+  onPublished?: (batch: { from: GlobalPosition; to: GlobalPosition; events: number; messages: number }) => void;
+  /** A retryable failure the relay will retry after `retryDelayMs`. */
+  onError?: (error: unknown) => void;
+}
+
+export interface Relay {
+  /** One cycle: take/renew the lease, publish the next batch, checkpoint. Resolves with the events relayed (0 when idle or standby). */
+  runOnce(): Promise<number>;
+  /** Cycles until stopped or a non-retryable error; the returned promise is `done`. */
+  start(): Promise<void>;
+  /** Stops after the current cycle and releases the lease. */
+  stop(): Promise<void>;
+  /** Last checkpointed position this process knows of. */
+  readonly position: GlobalPosition;
+  /** Whether this process held the lease at its last cycle. */
+  readonly leader: boolean;
+  readonly done: Promise<void>;
+}
+
+function transportFor(transport: RelayOptions['transport'], binding: Binding): Transport {
+  if (typeof (transport as Transport).publish === 'function') return transport as Transport;
+  const found = (transport as Record<string, Transport>)[binding.binder];
+  if (found === undefined) {
+    throw new InvalidInputError(`routes.${binding.name}.binder`, `no transport for binder "${binding.binder}"; pass it in the relay's transport map.`);
+  }
+  return found;
+}
+
+/**
+ * @example
+ * const relay = createRelay({ name: 'orders-relay', store, transport, lease, routes: [{ binding: bindings.ordersOut }] });
+ * void relay.start();
+ */
+export function createRelay(options: RelayOptions): Relay {
+  if (typeof options.name !== 'string' || options.name.length === 0) throw new InvalidInputError('name', 'must name the relay (its checkpoint and lease).');
+  if (options.routes.length === 0) throw new InvalidInputError('routes', 'must list at least one binding to publish to.');
+  for (const route of options.routes) transportFor(options.transport, route.binding);
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? systemSleep;
+  const lease = options.lease ?? createInMemoryRelayLease({ clock });
+  const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID()}`;
+  const ttl = options.leaseTtlMs ?? 15_000;
+  const batchSize = options.batchSize ?? 500;
+  const pollMs = options.pollIntervalMs ?? 100;
+  const standbyMs = Math.max(pollMs, Math.floor(ttl / 3));
+  const retryMs = options.retryDelayMs ?? 1_000;
+  const controller = new AbortController();
+  if (options.signal) {
+    if (options.signal.aborted) controller.abort();
+    else options.signal.addEventListener('abort', () => controller.abort(), { once: true });
+  }
+  let position: GlobalPosition = START;
+  let leader = false;
+  let running: Promise<void> | undefined;
+
+  const publishBatch = async (events: readonly RecordedEvent[]): Promise<number> => {
+    const work: Promise<void>[] = [];
+    let count = 0;
+    for (const { binding, filter, toMessage } of options.routes) {
+      const messages: OutgoingMessage[] = [];
+      for (const event of events) {
+        if (filter !== undefined && !filter(event)) continue;
+        const message = toMessage ? toMessage(event, binding) : eventToMessage(event, binding.producer?.partitionKey?.(event) ?? event.streamId);
+        if (message !== undefined) messages.push(message);
+      }
+      count += messages.length;
+      // Bindings are independent; within one binding the batch keeps store order per key.
+      if (messages.length > 0) work.push(transportFor(options.transport, binding).publish(binding, messages));
+    }
+    await Promise.all(work);
+    return count;
+  };
+
+  const runOnce = async (): Promise<number> => {
+    leader = await lease.tryAcquire(options.name, owner, ttl);
+    if (!leader) return 0;
+    const checkpoint = (await options.store.checkpoints.load(options.name)) ?? null;
+    position = checkpoint ?? START;
+    const events = await options.store.readAll({ after: checkpoint ?? START, maxCount: batchSize });
+    if (events.length === 0) return 0;
+    const messages = await publishBatch(events);
+    // Renew before moving the checkpoint: a holder whose lease lapsed mid-publish leaves it to the new holder.
+    leader = await lease.tryAcquire(options.name, owner, ttl);
+    if (!leader) return 0;
+    const last = (events[events.length - 1] as RecordedEvent).globalPosition;
+    try {
+      await options.store.checkpoints.store(options.name, last, { expected: checkpoint });
+    } catch (error) {
+      if (!isEventfoldError(error, 'EVENTFOLD_CHECKPOINT_CONFLICT')) throw error;
+      leader = false; // another process moved it: it owns the range now
+      return 0;
+    }
+    position = last;
+    options.onPublished?.({ from: checkpoint ?? START, to: last, events: events.length, messages });
+    return events.length;
+  };
+
+  const loop = async () => {
+    const signal = controller.signal;
+    try {
+      while (!signal.aborted) {
+        let relayed: number;
+        try {
+          relayed = await runOnce();
+        } catch (error) {
+          if (!(error instanceof EventfoldError && error.retryable)) throw error;
+          options.onError?.(error);
+          await sleep(retryMs, signal);
+          continue;
+        }
+        if (relayed < batchSize) await sleep(leader ? pollMs : standbyMs, signal);
+      }
+    } finally {
+      if (leader) await lease.release(options.name, owner).catch(() => undefined);
+      leader = false;
+    }
+  };
+
+  return {
+    runOnce,
+    start() {
+      running ??= loop();
+      return running;
+    },
+    async stop() {
+      controller.abort();
+      await running?.catch(() => undefined);
+    },
+    get position() {
+      return position;
+    },
+    get leader() {
+      return leader;
+    },
+    get done() {
+      return running ?? Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Starts a relay and stops it cleanly on SIGTERM/SIGINT: the entry point of a relay process.
+ * A SIGKILL loses nothing — the next process resumes from the checkpoint.
+ */
+export function runRelay(options: RelayOptions & { handleSignals?: boolean }): Relay {
+  const relay = createRelay(options);
+  const stop = () => void relay.stop();
+  if (options.handleSignals !== false) {
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  }
+  relay
+    .start()
+    .catch((error: unknown) => {
+      // A relay that cannot go on must not die silently: say why and fail the process.
+      console.error(`eventfold relay "${options.name}" stopped:`, error);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    });
+  return relay;
+}
