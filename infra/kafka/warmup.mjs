@@ -67,28 +67,28 @@ export async function warmUpBroker() {
   } finally {
     await admin.close();
   }
-  const producer = new Producer({
-    clientId: 'eventfold-warmup',
-    bootstrapBrokers: [bootstrap],
-    serializers: stringSerializers,
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    transactionalId: 'eventfold.warmup',
-  });
-  try {
-    await untilOk('transactional produce', async () => {
-      const tx = await producer.beginTransaction();
-      try {
-        await tx.send({ messages: [{ topic, key: 'warmup', value: new Date().toISOString() }] });
-        await tx.commit();
-      } catch (error) {
-        if (!tx.completed) await tx.abort().catch(() => {});
-        throw error;
-      }
+  await untilOk('transactional produce', async () => {
+    // A fresh producer per attempt: a failed beginTransaction leaves the client's transaction slot taken.
+    // producerId/epoch -1 ask InitProducerId for a new identity; @platformatic/kafka 1.35 otherwise sends
+    // 0/0, which the broker answers with PRODUCER_FENCED once the transactional id has been used before.
+    const producer = new Producer({
+      clientId: 'eventfold-warmup',
+      bootstrapBrokers: [bootstrap],
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      transactionalId: 'eventfold.warmup',
+      producerId: -1n,
+      producerEpoch: -1,
     });
-  } finally {
-    await producer.close();
-  }
+    try {
+      const tx = await producer.beginTransaction();
+      await tx.send({ messages: [{ topic, key: 'warmup', value: new Date().toISOString() }] });
+      await tx.commit();
+    } finally {
+      await producer.close(true);
+    }
+  });
   await untilOk('classic group read', () => consumeOne('classic'));
   await untilOk('consumer-protocol group read', () => consumeOne('consumer'));
 }
