@@ -1,8 +1,23 @@
-import { defineConfig } from 'vitest/config';
+import ts from 'typescript';
+import { defineConfig, type Plugin } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the "@eventfold/source" export condition.
 const resolve = { conditions: ['@eventfold/source', 'module', 'node', 'import', 'default'] };
-const shared = { root: '.', resolve, ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['@eventfold/source'] } } };
+// Vite 8's Oxc transform only knows legacy decorators and Node 20 cannot parse TC39 ones, so files using
+// standard decorators (the @eventfold/core decorator API) are lowered by TypeScript itself first.
+const standardDecorators: Plugin = {
+  name: 'eventfold:tc39-decorators',
+  enforce: 'pre',
+  transform(code, id) {
+    if (!/\.m?ts$/.test(id) || id.includes('/node_modules/') || !/^\s*@[A-Za-z_$]/m.test(code)) return null;
+    const out = ts.transpileModule(code, {
+      fileName: id,
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: true, verbatimModuleSyntax: true },
+    });
+    return { code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''), map: out.sourceMapText ?? null };
+  },
+};
+const shared = { root: '.', resolve, plugins: [standardDecorators], ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['@eventfold/source'] } } };
 
 export default defineConfig({
   test: {

@@ -107,3 +107,44 @@ export {
   type Subscription,
 } from './subscription.js';
 export { isUuid, uuidv7 } from './uuidv7.js';
+export { CommandRejectedError } from './eventsourcing/commandRejectedError.js';
+export { type Command, type Decider, type DomainEvent, declaredEventTypes, declareEventTypes, defineDecider, fold, toEventList } from './eventsourcing/decider.js';
+export { checkEventNames, type EventNameViolation, isPastParticiple } from './eventsourcing/checkEventNames.js';
+export {
+  Aggregate,
+  type AggregateOptions,
+  aggregateSnapshotPolicy,
+  CommandHandler,
+  EventHandler,
+  EventSourcingHandler,
+  fromAggregate,
+  QueryHandler,
+} from './eventsourcing/decorators.js';
+export { defineUpcasters, noUpcasters, type Upcaster, type UpcasterRegistry, UpcastFailedError } from './eventsourcing/defineUpcasters.js';
+export { type LoadAggregateOptions, type LoadedAggregate, loadAggregate } from './eventsourcing/loadAggregate.js';
+export { createRepository, type HandleOptions, type HandleResult, type Repository, type RepositoryOptions } from './eventsourcing/createRepository.js';
+export { defineSnapshotPolicy, type SnapshotDecision, type SnapshotOptions, type SnapshotPolicy } from './eventsourcing/snapshotPolicy.js';
+export { withUpcasting } from './eventsourcing/withUpcasting.js';
+export { DuplicateHandlerError, NoHandlerError, ValidationError, type ValidationIssue } from './cqrs/busErrors.js';
+export { type CommandBus, type CommandBusOptions, createCommandBus, type DispatchOptions, type HandlerFn, type Message, type MessageEnvelope, type Middleware, type RegisterOptions } from './cqrs/createCommandBus.js';
+export { createEventBus, type EventBus, type EventBusHandler } from './cqrs/createEventBus.js';
+export { createPositionWaiter, type PositionWaiterOptions } from './cqrs/createPositionWaiter.js';
+export {
+  createProjectionRunner,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionState,
+  type ProjectionStatus,
+  type RebuildOptions,
+  type RebuildProgress,
+} from './cqrs/createProjectionRunner.js';
+export { createQueryBus, type QueryBus, type QueryBusOptions, type QueryOptions, type WaitForPosition, type WaitForPositionOptions } from './cqrs/createQueryBus.js';
+export { type ConnectEventBusOptions, connectEventBus } from './cqrs/connectEventBus.js';
+export { defineProjection, type Projection, type ProjectionHandler, type ProjectionHandlers, type ProjectionOptions } from './cqrs/defineProjection.js';
+export { formatProgress } from './cqrs/formatProgress.js';
+export { projectionFromClass, registerEventHandlers, registerQueryHandlers } from './cqrs/fromHandlerClass.js';
+export { currentMessageContext, type MessageContext, runInMessageContext } from './cqrs/messageContext.js';
+export { idempotency, type IdempotencyOptions, type IdempotencyStore, type Logger, logging, type LoggingOptions } from './cqrs/middleware.js';
+export { createMemoryProjectionTarget, type ProjectionTarget } from './cqrs/projectionTarget.js';
+export { ProjectionTimeoutError } from './cqrs/projectionTimeoutError.js';
+export { type StandardSchemaV1, validateWithSchema } from './cqrs/validateWithSchema.js';

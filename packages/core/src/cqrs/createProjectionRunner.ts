@@ -1,0 +1,286 @@
+/**
+ * Runs a projection asynchronously: read the global log after the checkpoint in batches, apply each
+ * batch and move the checkpoint in one transaction of the target, repeat. A crash at any moment
+ * leaves read model and checkpoint consistent, so every event is applied exactly once.
+ */
+import { type Clock, systemClock } from '../clock.js';
+import type { GlobalPosition } from '../envelope.js';
+import { START } from '../envelope.js';
+import { InvalidInputError } from '../errors.js';
+import type { EventStore } from '../eventStore.js';
+import { noUpcasters, type UpcasterRegistry } from '../eventsourcing/defineUpcasters.js';
+import type { Projection } from './defineProjection.js';
+import { createPositionSignal } from './internal/positionSignal.js';
+import type { ProjectionTarget } from './projectionTarget.js';
+import { ProjectionTimeoutError } from './projectionTimeoutError.js';
+
+export interface ProjectionRunnerOptions<TContext> {
+  store: EventStore;
+  projection: Projection<TContext>;
+  target: ProjectionTarget<TContext>;
+  upcasters?: UpcasterRegistry;
+  /** Events per transaction. Default 500. */
+  batchSize?: number;
+  /** How often to look for new events when caught up, in ms. Default 25. */
+  pollIntervalMs?: number;
+  clock?: Clock;
+  /** Called after every committed batch. */
+  onBatch?: (info: { position: GlobalPosition; events: number }) => void;
+}
+
+export type ProjectionState = 'stopped' | 'running' | 'paused' | 'rebuilding' | 'failed';
+
+export interface ProjectionStatus {
+  name: string;
+  state: ProjectionState;
+  /** Checkpoint: the last global position applied. */
+  position: GlobalPosition | undefined;
+  headPosition: GlobalPosition;
+  /** Events not yet applied (at most `lagEventsCap`; `lagEventsCapped` says when there are more). */
+  lagEvents: number;
+  lagEventsCapped: boolean;
+  /** Age of the oldest unapplied event, in seconds (0 when caught up). */
+  lagSeconds: number;
+  error: unknown;
+}
+
+export interface RebuildProgress {
+  name: string;
+  processed: number;
+  /** Events to replay when the rebuild started (undefined when the target cannot count). */
+  total: number | undefined;
+  position: GlobalPosition;
+  elapsedMs: number;
+  eventsPerSecond: number;
+  done: boolean;
+}
+
+export interface RebuildOptions {
+  onProgress?: (progress: RebuildProgress) => void;
+  /** Events per transaction during the rebuild. Default 5,000. */
+  batchSize?: number;
+}
+
+export interface ProjectionRunner {
+  readonly name: string;
+  /** Starts the loop (after `init`). Resolves once started. */
+  start(): Promise<void>;
+  /** Stops after the batch in flight. */
+  stop(): Promise<void>;
+  /** Holds the loop between batches; `resume()` continues. */
+  pause(): Promise<void>;
+  resume(): void;
+  /** Applies everything readable now, then returns (without starting the loop). */
+  catchUp(): Promise<GlobalPosition | undefined>;
+  /** Empties the read model and replays the whole log, reporting progress. */
+  rebuild(options?: RebuildOptions): Promise<RebuildProgress>;
+  status(): Promise<ProjectionStatus>;
+  /** Resolves once the checkpoint is at or past `position`; ProjectionTimeoutError after `timeoutMs`. */
+  waitForPosition(position: GlobalPosition, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
+  /** Wake the loop now (e.g. right after an append in this process) instead of at the next poll. */
+  wake(): void;
+  /** Resolves when the loop ends; rejects with the error that stopped it. */
+  readonly done: Promise<void>;
+}
+
+const LAG_EVENTS_CAP = 10_000;
+
+/**
+ * @example
+ * const runner = createProjectionRunner({ store, projection: balances, target: createSqliteProjectionTarget(store) });
+ * await runner.start();
+ */
+export function createProjectionRunner<TContext>(options: ProjectionRunnerOptions<TContext>): ProjectionRunner {
+  const { store, projection, target } = options;
+  const name = projection.name;
+  const upcasters = options.upcasters ?? noUpcasters;
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 25;
+  const clock = options.clock ?? systemClock;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+    throw new InvalidInputError('batchSize', 'must be a whole number from 1 to 100,000.');
+  const handled = new Set(projection.eventTypes);
+
+  const progress = createPositionSignal();
+  let checkpoint: GlobalPosition | null | undefined; // undefined: not loaded yet
+  let state: ProjectionState = 'stopped';
+  let error: unknown;
+  let initialised = false;
+  let loop: Promise<void> | undefined;
+  let controller: AbortController | undefined;
+  let paused: { resume: () => void; wait: Promise<void> } | undefined;
+  let wakeUp: (() => void) | undefined;
+  let done: Promise<void> = Promise.resolve();
+
+  async function ensureLoaded(): Promise<GlobalPosition | null> {
+    if (!initialised) {
+      if (projection.init) await target.init(projection.init);
+      initialised = true;
+    }
+    if (checkpoint === undefined) {
+      checkpoint = (await target.loadCheckpoint(name)) ?? null;
+      if (checkpoint !== null) progress.advance(checkpoint);
+    }
+    return checkpoint;
+  }
+
+  /** Reads and applies one batch; returns how many events it read. */
+  async function step(size: number): Promise<number> {
+    const expected = await ensureLoaded();
+    const events = (await store.readAll({ after: expected ?? START, maxCount: size })).map((e) => upcasters.upcast(e));
+    const last = events[events.length - 1];
+    if (!last) return 0;
+    const relevant = events.filter((e) => handled.has(e.type));
+    await target.applyBatch(name, expected, last.globalPosition, (context) => (relevant.length > 0 ? projection.apply(relevant, context) : undefined));
+    checkpoint = last.globalPosition;
+    progress.advance(last.globalPosition);
+    options.onBatch?.({ position: last.globalPosition, events: events.length });
+    return events.length;
+  }
+
+  function idle(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        signal.removeEventListener('abort', finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, pollIntervalMs);
+      wakeUp = finish;
+      signal.addEventListener('abort', finish, { once: true });
+    });
+  }
+
+  async function run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      if (paused) {
+        state = 'paused';
+        await paused.wait;
+        if (signal.aborted) break;
+        state = 'running';
+      }
+      const read = await step(batchSize);
+      if (read < batchSize && !signal.aborted) await idle(signal);
+    }
+  }
+
+  async function stopLoop(): Promise<void> {
+    controller?.abort();
+    paused?.resume();
+    await loop?.catch(() => undefined);
+    loop = undefined;
+  }
+
+  async function countAfter(position: GlobalPosition): Promise<{ count: number; capped: boolean }> {
+    if (target.countEventsAfter) return { count: await target.countEventsAfter(position), capped: false };
+    const events = await store.readAll({ after: position, maxCount: LAG_EVENTS_CAP });
+    return { count: events.length, capped: events.length === LAG_EVENTS_CAP };
+  }
+
+  const runner: ProjectionRunner = {
+    name,
+    async start() {
+      if (loop) return;
+      await ensureLoaded();
+      controller = new AbortController();
+      state = 'running';
+      error = undefined;
+      loop = run(controller.signal).then(
+        () => {
+          state = 'stopped';
+        },
+        (failure: unknown) => {
+          state = 'failed';
+          error = failure;
+          progress.fail(failure);
+          throw failure;
+        },
+      );
+      done = loop;
+      done.catch(() => undefined);
+    },
+    async stop() {
+      await stopLoop();
+      if (state !== 'failed') state = 'stopped';
+    },
+    async pause() {
+      if (!paused) {
+        let resume!: () => void;
+        const wait = new Promise<void>((r) => {
+          resume = r;
+        });
+        paused = { resume, wait };
+        wakeUp?.();
+      }
+    },
+    resume() {
+      const current = paused;
+      paused = undefined;
+      current?.resume();
+    },
+    async catchUp() {
+      while ((await step(batchSize)) === batchSize) {}
+      return checkpoint ?? undefined;
+    },
+    async rebuild(rebuildOptions = {}) {
+      const wasRunning = loop !== undefined;
+      await stopLoop();
+      state = 'rebuilding';
+      const started = performance.now();
+      await target.reset(name, projection.reset ?? (() => undefined));
+      if (projection.init) await target.init(projection.init);
+      initialised = true;
+      checkpoint = null;
+      progress.reset();
+      const total = target.countEventsAfter ? await target.countEventsAfter(START) : undefined;
+      let processed = 0;
+      const report = (done: boolean): RebuildProgress => {
+        const elapsedMs = performance.now() - started;
+        const info = {
+          name,
+          processed,
+          total,
+          position: checkpoint ?? START,
+          elapsedMs,
+          eventsPerSecond: elapsedMs > 0 ? (processed * 1000) / elapsedMs : 0,
+          done,
+        };
+        rebuildOptions.onProgress?.(info);
+        return info;
+      };
+      const size = rebuildOptions.batchSize ?? 5000;
+      for (let read = await step(size); read > 0; read = await step(size)) {
+        processed += read;
+        report(false);
+      }
+      const final = report(true);
+      state = 'stopped';
+      if (wasRunning) await runner.start();
+      return final;
+    },
+    async status() {
+      const head = await store.headPosition();
+      const position = checkpoint ?? (await target.loadCheckpoint(name)) ?? undefined;
+      const { count, capped } = await countAfter(position ?? START);
+      let lagSeconds = 0;
+      if (count > 0) {
+        const [oldest] = await store.readAll({ after: position ?? START, maxCount: 1 });
+        if (oldest) lagSeconds = Math.max(0, (clock.now().getTime() - oldest.occurredAt.getTime()) / 1000);
+      }
+      return { name, state, position, headPosition: head, lagEvents: count, lagEventsCapped: capped, lagSeconds, error };
+    },
+    async waitForPosition(position, waitOptions) {
+      if (checkpoint === undefined) await ensureLoaded();
+      const reached = await progress.waitFor(position, waitOptions.timeoutMs, waitOptions.signal);
+      if (!reached) throw new ProjectionTimeoutError(name, position, checkpoint ?? undefined, waitOptions.timeoutMs);
+    },
+    wake() {
+      wakeUp?.();
+    },
+    get done() {
+      return done;
+    },
+  };
+  return runner;
+}
