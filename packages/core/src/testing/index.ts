@@ -6,5 +6,5 @@ export {
   type StoreFactoryOptions,
 } from './eventStoreConformance.js';
 export { type DeciderFixture, type DeciderGiven, type DeciderThen, deciderFixture } from './fixtures/deciderFixture.js';
-export { type FixtureEvent, projectionFixture, type ProjectionFixtureOptions, toRecordedEvents } from './fixtures/projectionFixture.js';
+export { type FixtureEvent, type ProjectionFixtureOptions, projectionFixture, toRecordedEvents } from './fixtures/projectionFixture.js';
 export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
