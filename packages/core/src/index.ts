@@ -61,6 +61,7 @@ export {
   type ListDeadLettersOptions,
   toDeadLetterMessage,
 } from './messaging/deadLetter.js';
+export { createInMemoryInbox, type InMemoryInbox } from './messaging/inMemoryInbox.js';
 export { createInMemoryTransport, type InMemoryTransport, type InMemoryTransportOptions } from './messaging/inMemoryTransport.js';
 export {
   createJsonSerde,
