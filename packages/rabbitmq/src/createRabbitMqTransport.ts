@@ -54,6 +54,8 @@ export interface RabbitMqTransportStats {
   readonly topologyDeclarations: number;
   /** Messages sent and not yet confirmed. */
   readonly unconfirmed: number;
+  /** Messages published again after a reconnect because their confirm never came. */
+  readonly republished: number;
 }
 
 export interface RabbitMqTransport extends Transport {
@@ -217,7 +219,7 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
     deadLetters,
     declare,
     deprovision,
-    stats: () => ({ connections: connection.generation, topologyDeclarations, unconfirmed: publisher.unconfirmed }),
+    stats: () => ({ connections: connection.generation, topologyDeclarations, unconfirmed: publisher.unconfirmed, republished: publisher.republished }),
     async close() {
       if (closed) return;
       closed = true;

@@ -33,6 +33,8 @@ export class ConfirmPublisher {
   private readonly capacityWaiters: Array<() => void> = [];
   private readonly maxUnconfirmed: number;
   private closed = false;
+  /** Messages sent again on a new connection because the old one closed before their confirm. */
+  republished = 0;
   private readonly hook = (model: ChannelModel) => this.attach(model);
 
   constructor(
@@ -151,7 +153,11 @@ export class ConfirmPublisher {
     });
     this.channel = channel;
     // Republish what the previous connection left unconfirmed, oldest first, then new messages follow.
-    for (const entry of [...this.pending]) if (entry.sentOn !== channel) this.send(channel, entry);
+    for (const entry of [...this.pending]) {
+      if (entry.sentOn === channel) continue;
+      if (entry.sentOn !== undefined) this.republished += 1;
+      this.send(channel, entry);
+    }
   }
 
   private onChannelClose(channel: ConfirmChannel, model: ChannelModel, channelError: unknown): void {

@@ -28,9 +28,13 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
 
 /** Pids of the broker's connections whose client-provided name is `connectionName`. */
 export async function connectionPids(connectionName: string): Promise<string[]> {
-  const out = await rabbitmqctl('list_connections', 'pid', 'client_properties', '--formatter', 'json');
-  const rows = JSON.parse(out) as Array<{ pid: string; client_properties: Array<[string, string, unknown]> }>;
-  return rows.filter((row) => row.client_properties.some(([k, , v]) => k === 'connection_name' && v === connectionName)).map((row) => row.pid);
+  // Text output: `<pid>\t[{"connection_name","name"},…]` — the pid in the form close_connection accepts.
+  const out = await rabbitmqctl('list_connections', '--no-table-headers', 'pid', 'client_properties');
+  const needle = `{"connection_name",${JSON.stringify(connectionName)}}`;
+  return out
+    .split('\n')
+    .filter((line) => line.includes(needle))
+    .map((line) => line.split('\t')[0] as string);
 }
 
 /** Force-closes this test's connections only (the broker sends connection.close 320 CONNECTION_FORCED). */
