@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../clock.js';
+import { START } from '../envelope.js';
+import { EventfoldError, isEventfoldError } from '../errors.js';
+import type { EventStore } from '../eventStore.js';
+import { createInMemoryEventStore } from '../inMemoryEventStore.js';
+import { defineBinding } from './bindings.js';
+import { createRelay } from './createRelay.js';
+import { createInMemoryTransport } from './inMemoryTransport.js';
+import type { DeliveredMessage } from './message.js';
+import { createInMemoryRelayLease } from './relayLease.js';
+import { createManualTimers } from './timers.js';
+import type { Transport } from './transport.js';
+
+const out = defineBinding('orders-out', { binder: 'memory', destination: 'shop.orders', group: 'audit' });
+
+async function setup(events = 25) {
+  const timers = createManualTimers(createManualClock(1_000_000));
+  const store = createInMemoryEventStore({ clock: timers.clock });
+  const transport = createInMemoryTransport({ clock: timers.clock, sleep: timers.sleep });
+  const received: DeliveredMessage[] = [];
+  await transport.subscribe(out, (m) => void received.push(m));
+  for (let i = 0; i < events; i += 1) await store.appendToStream(`order-${i % 5}`, [{ type: 'OrderPlaced', data: { i } }]);
+  const lease = createInMemoryRelayLease({ clock: timers.clock });
+  const relay = (extra: Partial<Parameters<typeof createRelay>[0]> = {}) =>
+    createRelay({
+      name: 'orders-relay',
+      store,
+      transport,
+      lease,
+      routes: [{ binding: out }],
+      clock: timers.clock,
+      sleep: timers.sleep,
+      batchSize: 10,
+      ...extra,
+    });
+  return { timers, store, transport, received, relay, lease };
+}
+
+const positionsOf = (messages: DeliveredMessage[]) => messages.map((m) => Number((JSON.parse(new TextDecoder().decode(m.body)) as { i: number }).i));
+
+describe('createRelay', () => {
+  it('publishes events in store order keyed by stream id, and checkpoints after each batch', async () => {
+    const { store, received, relay, timers } = await setup(25);
+    const r = relay();
+    expect([await r.runOnce(), await r.runOnce(), await r.runOnce(), await r.runOnce()]).toEqual([10, 10, 5, 0]);
+    await timers.flush();
+    expect(positionsOf(received)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(received.every((m, i) => m.key === `order-${i % 5}`)).toBe(true);
+    const all = await store.readAll();
+    expect(await store.checkpoints.load('orders-relay')).toBe(all.at(-1)!.globalPosition);
+    expect(received.map((m) => m.id)).toEqual(all.map((e) => e.eventId));
+  });
+
+  it('does not move the checkpoint when publishing fails, and republishes the batch next time', async () => {
+    const { store, transport, received, relay, timers } = await setup(5);
+    let down = true;
+    const flaky: Transport = {
+      ...transport,
+      publish: async (binding, messages) => {
+        if (down) throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', 'broker down', { retryable: true });
+        await transport.publish(binding, messages);
+      },
+    };
+    const r = relay({ transport: flaky });
+    await expect(r.runOnce()).rejects.toThrow('broker down');
+    expect(await store.checkpoints.load('orders-relay')).toBeUndefined();
+    down = false;
+    expect(await r.runOnce()).toBe(5);
+    await timers.flush();
+    expect(positionsOf(received)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('resumes from the checkpoint after a crash; a crash between publish and checkpoint republishes, never loses', async () => {
+    const { store, received, relay, timers } = await setup(25);
+    expect(await relay({ owner: 'a' }).runOnce()).toBe(10);
+    // Process "a" dies after publishing its second batch, before storing the checkpoint.
+    const crashing: EventStore = {
+      ...store,
+      checkpoints: {
+        ...store.checkpoints,
+        store: async () => {
+          throw new Error('SIGKILL');
+        },
+      },
+    };
+    await expect(relay({ owner: 'a', store: crashing }).runOnce()).rejects.toThrow('SIGKILL');
+    // "b" takes over once a's lease expired.
+    const b = relay({ owner: 'b' });
+    expect(await b.runOnce()).toBe(0);
+    timers.clock.advance(16_000);
+    while ((await b.runOnce()) > 0);
+    await timers.flush();
+    const seen = positionsOf(received);
+    expect(new Set(seen).size).toBe(25);
+    expect(seen).toHaveLength(35); // batch 10–19 went out twice: at-least-once, consumers dedupe on id
+    expect(received.slice(10, 20).map((m) => m.id)).toEqual(received.slice(20, 30).map((m) => m.id));
+  });
+
+  it('lets one relay publish at a time; a standby takes over on release or lease expiry', async () => {
+    const { received, relay, timers } = await setup(30);
+    const a = relay({ owner: 'a' });
+    const b = relay({ owner: 'b' });
+    expect(await a.runOnce()).toBe(10);
+    expect(await b.runOnce()).toBe(0);
+    expect([a.leader, b.leader]).toEqual([true, false]);
+    timers.clock.advance(15_001);
+    expect(await b.runOnce()).toBe(10);
+    expect(await a.runOnce()).toBe(0);
+    expect(b.leader).toBe(true);
+    await timers.flush();
+    expect(positionsOf(received)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('fences a holder whose lease lapsed mid-publish: it leaves the checkpoint to the new holder', async () => {
+    const { store, transport, relay, timers } = await setup(10);
+    let b: ReturnType<typeof relay> | undefined;
+    const slow: Transport = {
+      ...transport,
+      publish: async (binding, messages) => {
+        await transport.publish(binding, messages);
+        // While "a" is stalled after publishing, its lease expires and "b" relays and checkpoints.
+        if (b === undefined) {
+          timers.clock.advance(20_000);
+          b = relay({ owner: 'b' });
+          expect(await b.runOnce()).toBe(10);
+        }
+      },
+    };
+    const a = relay({ owner: 'a', transport: slow });
+    expect(await a.runOnce()).toBe(0);
+    expect(a.leader).toBe(false);
+    const last = (await store.readAll()).at(-1)!.globalPosition;
+    expect(await store.checkpoints.load('orders-relay')).toBe(last);
+  });
+
+  it('treats a checkpoint moved by another process as a lost lease, not a failure', async () => {
+    const { store, relay } = await setup(10);
+    const racing: EventStore = {
+      ...store,
+      checkpoints: {
+        ...store.checkpoints,
+        store: async (name, position, options) => {
+          await store.checkpoints.store(name, 1n, { expected: null }); // someone else got there first
+          await store.checkpoints.store(name, position, options);
+        },
+      },
+    };
+    const r = relay({ store: racing });
+    expect(await r.runOnce()).toBe(0);
+    expect(r.leader).toBe(false);
+  });
+
+  it('runs as a loop: relays new appends after the poll interval and releases the lease on stop', async () => {
+    const { store, received, relay, timers, lease } = await setup(3);
+    const published: number[] = [];
+    const r = relay({ owner: 'a', pollIntervalMs: 50, onPublished: (b) => published.push(b.events) });
+    const done = r.start();
+    await timers.advance(10);
+    expect(received).toHaveLength(3);
+    await store.appendToStream('order-9', [{ type: 'OrderPlaced', data: { i: 3 } }]);
+    await timers.advance(50);
+    expect(positionsOf(received)).toEqual([0, 1, 2, 3]);
+    expect(published).toEqual([3, 1]);
+    await r.stop();
+    await done;
+    expect(await lease.tryAcquire('orders-relay', 'b', 1_000)).toBe(true);
+  });
+
+  it('retries a retryable failure in the loop and reports it; stops on a non-retryable one', async () => {
+    const { store, transport, relay, timers } = await setup(2);
+    let failures = 0;
+    const errors: unknown[] = [];
+    const flaky: Transport = {
+      ...transport,
+      publish: async (binding, messages) => {
+        failures += 1;
+        if (failures <= 2) throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', 'down', { retryable: true });
+        if (failures === 3) throw new TypeError('bug in a mapper');
+        await transport.publish(binding, messages);
+      },
+    };
+    const r = relay({ transport: flaky, retryDelayMs: 500, onError: (e) => errors.push(e) });
+    const done = r.start();
+    done.catch(() => undefined);
+    await timers.advance(1_100);
+    await expect(done).rejects.toThrow('bug in a mapper');
+    expect(errors).toHaveLength(2);
+    expect(await store.checkpoints.load('orders-relay')).toBeUndefined();
+    expect(r.position).toBe(START);
+  });
+
+  it('routes by filter and binder, and validates its options', async () => {
+    const { store, timers } = await setup(0);
+    await store.appendToStream('s', [
+      { type: 'OrderPlaced', data: {} },
+      { type: 'OrderShipped', data: {} },
+    ]);
+    const shipped = defineBinding('shipped', { binder: 'other', destination: 'shop.shipped', group: 'g' });
+    const other = createInMemoryTransport({ binder: 'other', clock: timers.clock, sleep: timers.sleep });
+    const got: string[] = [];
+    await other.subscribe(shipped, (m) => void got.push(m.type));
+    const r = createRelay({
+      name: 'r2',
+      store,
+      transport: { other },
+      routes: [{ binding: shipped, filter: (e) => e.type === 'OrderShipped' }],
+      clock: timers.clock,
+    });
+    expect(await r.runOnce()).toBe(2);
+    await timers.flush();
+    expect(got).toEqual(['OrderShipped']);
+    const bad = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return isEventfoldError(e, 'EVENTFOLD_INVALID_INPUT');
+      }
+      return false;
+    };
+    expect(bad(() => createRelay({ name: '', store, transport: other, routes: [{ binding: shipped }] }))).toBe(true);
+    expect(bad(() => createRelay({ name: 'x', store, transport: other, routes: [] }))).toBe(true);
+    expect(bad(() => createRelay({ name: 'x', store, transport: { kafka: other }, routes: [{ binding: shipped }] }))).toBe(true);
+  });
+});
