@@ -1,0 +1,131 @@
+import { describe, expect, test } from 'vitest';
+import { createManualClock } from '../clock.js';
+import type { RecordedEvent } from '../envelope.js';
+import { createInMemoryEventStore } from '../inMemoryEventStore.js';
+import { createPositionWaiter } from './createPositionWaiter.js';
+import { createProjectionRunner } from './createProjectionRunner.js';
+import { createQueryBus } from './createQueryBus.js';
+import { defineProjection } from './defineProjection.js';
+import { formatProgress } from './formatProgress.js';
+import { createMemoryProjectionTarget } from './projectionTarget.js';
+import { ProjectionTimeoutError } from './projectionTimeoutError.js';
+
+type Deposited = RecordedEvent<'AccountCredited', { amount: number }>;
+
+function setup(options: { clock?: ReturnType<typeof createManualClock> } = {}) {
+  const store = createInMemoryEventStore(options.clock ? { clock: options.clock } : {});
+  const balances = new Map<string, number>();
+  const projection = defineProjection<Map<string, number>, Deposited>({
+    name: 'balances',
+    reset: (model) => model.clear(),
+    handlers: { AccountCredited: (event, model) => void model.set(event.streamId, (model.get(event.streamId) ?? 0) + event.data.amount) },
+  });
+  const runner = createProjectionRunner({
+    store,
+    projection,
+    target: createMemoryProjectionTarget(balances, store.checkpoints),
+    batchSize: 3,
+    pollIntervalMs: 5,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const credit = (id: string, amount: number) => store.appendToStream(`account-${id}`, [{ type: 'AccountCredited', data: { amount } }]);
+  return { store, balances, runner, credit };
+}
+
+describe('projection runner', () => {
+  test('applies handled events, skips others, and checkpoints the last position read', async () => {
+    const { store, balances, runner, credit } = setup();
+    await credit('a', 5);
+    await store.appendToStream('other-1', [{ type: 'SomethingHappened', data: {} }]);
+    await credit('a', 7);
+    await credit('b', 1);
+    await runner.catchUp();
+    expect(Object.fromEntries(balances)).toEqual({ 'account-a': 12, 'account-b': 1 });
+    expect(await store.checkpoints.load('balances')).toBe(4n);
+  });
+
+  test('read-your-writes: a query waits until the projection reaches the position', async () => {
+    const { balances, runner, credit } = setup();
+    const queries = createQueryBus<{ type: 'GetBalance'; id: string }>({ waitForPosition: createPositionWaiter({ runners: [runner] }) });
+    queries.register('GetBalance', (query) => balances.get(`account-${query.id}`) ?? 0);
+    await runner.start();
+    const { globalPosition } = await credit('a', 40);
+    runner.wake();
+    const started = performance.now();
+    await expect(
+      queries.execute({ type: 'GetBalance', id: 'a' }, { consistency: { projection: 'balances', position: globalPosition, timeoutMs: 2000 } }),
+    ).resolves.toBe(40);
+    expect(performance.now() - started).toBeLessThan(1000);
+    await runner.stop();
+  });
+
+  test('read-your-writes times out with a typed error when the projection does not catch up', async () => {
+    const { runner, credit, store } = setup();
+    await runner.start();
+    await runner.pause();
+    const { globalPosition } = await credit('a', 1);
+    const wait = createPositionWaiter({ runners: [runner] });
+    const error = await wait('balances', globalPosition, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProjectionTimeoutError);
+    expect(error).toMatchObject({ code: 'EVENTFOLD_PROJECTION_TIMEOUT', retryable: true });
+    // A waiter polling checkpoints (projection run elsewhere) times out the same way, then succeeds after resume.
+    const remote = createPositionWaiter({ loadCheckpoint: (name) => store.checkpoints.load(name), pollIntervalMs: 5 });
+    await expect(remote('balances', globalPosition, { timeoutMs: 30 })).rejects.toBeInstanceOf(ProjectionTimeoutError);
+    runner.resume();
+    await remote('balances', globalPosition, { timeoutMs: 2000 });
+    await runner.stop();
+  });
+
+  test('pause holds the loop, resume continues; status reports position and lag', async () => {
+    const clock = createManualClock(Date.parse('2026-03-01T12:00:00Z'));
+    const { balances, runner, credit } = setup({ clock });
+    await runner.start();
+    await runner.pause();
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 5; i++) await credit('a', 1);
+    clock.advance(90_000);
+    await new Promise((r) => setTimeout(r, 30));
+    const paused = await runner.status();
+    expect(paused).toMatchObject({ state: 'paused', lagEvents: 5, lagSeconds: 90, headPosition: 5n });
+    expect(balances.size).toBe(0);
+    runner.resume();
+    await runner.waitForPosition(5n, { timeoutMs: 2000 });
+    expect(await runner.status()).toMatchObject({ state: 'running', position: 5n, lagEvents: 0, lagSeconds: 0 });
+    expect(balances.get('account-a')).toBe(5);
+    await runner.stop();
+    expect((await runner.status()).state).toBe('stopped');
+  });
+
+  test('rebuild resets and replays with progress, equal to the incremental result', async () => {
+    const { balances, runner, credit } = setup();
+    for (let i = 0; i < 20; i++) await credit(String(i % 3), i);
+    await runner.catchUp();
+    const incremental = Object.fromEntries(balances);
+    balances.set('account-a', 999);
+    const progress: string[] = [];
+    const final = await runner.rebuild({ batchSize: 6, onProgress: (p) => progress.push(formatProgress(p)) });
+    expect(Object.fromEntries(balances)).toEqual(incremental);
+    expect(final).toMatchObject({ processed: 20, done: true });
+    expect(progress).toHaveLength(5);
+    expect(progress[0]).toMatch(/^rebuild balances: 6 events/);
+  });
+
+  test('a failing handler stops the runner with its error and the batch is not checkpointed', async () => {
+    const store = createInMemoryEventStore();
+    const projection = defineProjection<null>({
+      name: 'fragile',
+      handlers: {
+        Boom: () => {
+          throw new Error('handler broke');
+        },
+      },
+    });
+    const runner = createProjectionRunner({ store, projection, target: createMemoryProjectionTarget(null, store.checkpoints), pollIntervalMs: 5 });
+    await store.appendToStream('s', [{ type: 'Boom', data: {} }]);
+    await runner.start();
+    await expect(runner.done).rejects.toThrow('handler broke');
+    expect((await runner.status()).state).toBe('failed');
+    expect(await store.checkpoints.load('fragile')).toBeUndefined();
+    await expect(runner.waitForPosition(1n, { timeoutMs: 100 })).rejects.toThrow('handler broke');
+  });
+});

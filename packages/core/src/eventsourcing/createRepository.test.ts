@@ -1,0 +1,103 @@
+import { describe, expect, test } from 'vitest';
+import { ConcurrencyError } from '../errors.js';
+import type { EventStore } from '../eventStore.js';
+import { createInMemoryEventStore } from '../inMemoryEventStore.js';
+import { createRepository } from './createRepository.js';
+import { defineSnapshotPolicy } from './snapshotPolicy.js';
+import { counterDecider } from './testDeciders.js';
+
+const add = (amount: number) => ({ type: 'AddToCounter' as const, data: { amount } });
+
+describe('createRepository', () => {
+  test('load → decide → append; the result carries the new version and global position', async () => {
+    const store = createInMemoryEventStore();
+    const counters = createRepository({ store, decider: counterDecider });
+    await createRepository({ store, decider: counterDecider, streamId: (id) => `other-${id}` }).handle('x', add(1));
+    const first = await counters.handle('c1', add(5));
+    expect(first).toMatchObject({ nextExpectedVersion: 1, globalPosition: 2n, attempts: 1, state: { total: 5 } });
+    const second = await counters.handle('c1', add(2));
+    expect(second).toMatchObject({ nextExpectedVersion: 2, globalPosition: 3n, state: { total: 7, amounts: [5, 2] } });
+    expect((await store.readStream('counter-c1')).map((e) => e.data)).toEqual([{ amount: 5 }, { amount: 2 }]);
+  });
+
+  test('a command that decides nothing appends nothing', async () => {
+    const store = createInMemoryEventStore();
+    const counters = createRepository({ store, decider: counterDecider });
+    const result = await counters.handle('c1', { type: 'NoOp', data: null });
+    expect(result).toMatchObject({ events: [], nextExpectedVersion: 0, globalPosition: undefined });
+    expect(await store.headPosition()).toBe(0n);
+  });
+
+  test('a concurrency conflict reloads, decides again and retries', async () => {
+    const inner = createInMemoryEventStore();
+    let interfere = 2;
+    // A writer that sneaks an event in just before each of our first two appends.
+    const store: EventStore = Object.setPrototypeOf(
+      {
+        async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
+          if (interfere-- > 0) await inner.appendToStream(args[0], [{ type: 'CounterAdded', data: { amount: 100 } }]);
+          return inner.appendToStream(...args);
+        },
+      },
+      inner,
+    );
+    const counters = createRepository({ store, decider: counterDecider, maxAttempts: 3 });
+    const result = await counters.handle('c1', add(1));
+    expect(result.attempts).toBe(3);
+    expect(result.state).toEqual({ total: 201, amounts: [100, 100, 1] });
+    interfere = 5;
+    await expect(createRepository({ store, decider: counterDecider, maxAttempts: 2 }).handle('c1', add(1))).rejects.toBeInstanceOf(ConcurrencyError);
+  });
+
+  test('an explicit expectedVersion is enforced without retry', async () => {
+    const store = createInMemoryEventStore();
+    const counters = createRepository({ store, decider: counterDecider });
+    await counters.handle('c1', add(1));
+    await expect(counters.handle('c1', add(1), { expectedVersion: 0 })).rejects.toMatchObject({ code: 'EVENTFOLD_CONCURRENCY' });
+    await expect(counters.handle('c1', add(1), { expectedVersion: 1 })).resolves.toMatchObject({ nextExpectedVersion: 2 });
+  });
+
+  test('snapshots every N events, loads from the snapshot and gives the same state', async () => {
+    const store = createInMemoryEventStore();
+    const snapshots = defineSnapshotPolicy<{ total: number; amounts: number[] }>({ everyEvents: 10, stateVersion: 1 });
+    const counters = createRepository({ store, decider: counterDecider, snapshots });
+    for (let i = 1; i <= 25; i++) await counters.handle('c1', add(i));
+    expect(await store.snapshots.load('counter-c1')).toMatchObject({ streamVersion: 20, stateVersion: 1 });
+    const loaded = await counters.load('c1');
+    expect(loaded).toMatchObject({ version: 25, snapshotVersion: 20, replayed: 5 });
+    const replayed = await createRepository({ store, decider: counterDecider }).load('c1');
+    expect(loaded.state).toEqual(replayed.state);
+  });
+
+  test('a snapshot with a stale shape is ignored and the state rebuilt by replay', async () => {
+    const store = createInMemoryEventStore();
+    const counters = createRepository({ store, decider: counterDecider });
+    for (let i = 1; i <= 5; i++) await counters.handle('c1', add(i));
+    // Written by an older build whose state was a bare number: misreading it would lose `amounts`.
+    await store.snapshots.save({ streamId: 'counter-c1', streamVersion: 5, stateVersion: 1, state: 15 });
+    const v2 = defineSnapshotPolicy<{ total: number; amounts: number[] }>({ everyEvents: 3, stateVersion: 2 });
+    const withV2 = createRepository({ store, decider: counterDecider, snapshots: v2 });
+    const loaded = await withV2.load('c1');
+    expect(loaded).toMatchObject({ snapshotVersion: 0, replayed: 5, state: { total: 15, amounts: [1, 2, 3, 4, 5] } });
+    await withV2.handle('c1', add(6));
+    expect(await store.snapshots.load('counter-c1')).toMatchObject({ streamVersion: 6, stateVersion: 2, state: { total: 21 } });
+    expect(await withV2.load('c1')).toMatchObject({ snapshotVersion: 6, replayed: 0, state: { total: 21 } });
+  });
+
+  test('a snapshot predicate decides when to snapshot', async () => {
+    const store = createInMemoryEventStore();
+    const snapshots = defineSnapshotPolicy<{ total: number; amounts: number[] }>({ when: ({ state }) => state.total >= 100, stateVersion: 1 });
+    const counters = createRepository({ store, decider: counterDecider, snapshots });
+    await counters.handle('c1', add(50));
+    expect(await store.snapshots.load('counter-c1')).toBeUndefined();
+    await counters.handle('c1', add(60));
+    expect(await store.snapshots.load('counter-c1')).toMatchObject({ streamVersion: 2, state: { total: 110 } });
+  });
+
+  test('bad options are typed errors that say what to fix', () => {
+    const store = createInMemoryEventStore();
+    expect(() => createRepository({ store, decider: counterDecider, maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => defineSnapshotPolicy({ stateVersion: 1 })).toThrow(/everyEvents/);
+    expect(() => defineSnapshotPolicy({ everyEvents: 10, stateVersion: 0 })).toThrow(/stateVersion/);
+  });
+});
