@@ -64,6 +64,9 @@ function toDeadLetter(raw: GetMessage, origin: string): DeadLetter {
   return letter;
 }
 
+/** Upper bound of one scan, so a DLQ that fills faster than we read cannot keep a call busy forever. */
+const MAX_SCAN = 100_000;
+
 interface ScanOptions {
   limit: number;
   /** Called per message; return true to remove it (ack), false to leave it. */
@@ -77,8 +80,10 @@ export function createRabbitMqDeadLetters(connection: AmqpConnection, publisher:
     const channel: Channel = await model.createChannel();
     channel.on('error', () => {});
     try {
-      const { messageCount } = await channel.checkQueue(dlq);
-      for (let seen = 0; seen < Math.min(messageCount, options.limit); seen++) {
+      await channel.checkQueue(dlq);
+      // Loop on basic.get until the queue is empty rather than trusting declare-ok's message count:
+      // for quorum queues that count lags (messages another scan just returned are missing from it).
+      for (let seen = 0; seen < options.limit; seen++) {
         const raw = await channel.get(dlq, { noAck: false });
         if (raw === false) break;
         if (await options.visit(raw)) channel.ack(raw);
@@ -112,7 +117,7 @@ export function createRabbitMqDeadLetters(connection: AmqpConnection, publisher:
     async inspect(binding, deadLetterId) {
       let found: DeadLetter | undefined;
       await scan(binding, {
-        limit: Number.POSITIVE_INFINITY,
+        limit: MAX_SCAN,
         visit: (raw) => {
           if (found === undefined && deadLetterIdOf(raw) === deadLetterId) found = toDeadLetter(raw, binding.destination);
           return false;
@@ -125,7 +130,7 @@ export function createRabbitMqDeadLetters(connection: AmqpConnection, publisher:
       const isWanted = wanted(deadLetterIds);
       let replayed = 0;
       await scan(binding, {
-        limit: Number.POSITIVE_INFINITY,
+        limit: MAX_SCAN,
         visit: async (raw) => {
           if (!isWanted(deadLetterIdOf(raw))) return false;
           const strip = Object.fromEntries(DLQ_HEADER_NAMES.map((name) => [name, undefined]));
@@ -150,7 +155,7 @@ export function createRabbitMqDeadLetters(connection: AmqpConnection, publisher:
       const isWanted = wanted(deadLetterIds);
       let removed = 0;
       await scan(binding, {
-        limit: Number.POSITIVE_INFINITY,
+        limit: MAX_SCAN,
         visit: (raw) => {
           if (!isWanted(deadLetterIdOf(raw))) return false;
           removed += 1;

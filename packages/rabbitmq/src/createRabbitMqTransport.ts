@@ -4,6 +4,7 @@
  * `provision` and redeclared after every reconnect, before publishing resumes and consumers re-subscribe.
  */
 import {
+  assertOutgoingMessage,
   type Binding,
   type Clock,
   type ConsumeOptions,
@@ -149,12 +150,18 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
       await declare(exchangeTopology(binding));
       declaredExchanges.add(binding.destination);
     }
+    // The whole batch is checked before anything is sent: a bad message never leaves a batch half-published.
+    messages.forEach((message, i) => {
+      assertOutgoingMessage(message, `messages[${i}]`);
+      for (const field of ['id', 'type', 'contentType'] as const) {
+        if (Buffer.byteLength(message[field]) > 255) {
+          throw new InvalidInputError(`messages[${i}].${field}`, 'must be at most 255 bytes in UTF-8: AMQP carries it as a short string.');
+        }
+      }
+    });
     const now = clock.now().getTime();
     const sends: Promise<void>[] = [];
     for (const message of messages) {
-      if (message.priority !== undefined && (!Number.isInteger(message.priority) || message.priority < 0 || message.priority > 255)) {
-        throw new InvalidInputError(`messages[${sends.length}].priority`, `must be an integer 0–255 (got ${message.priority}).`);
-      }
       const { content, options: publishOptions } = encodeMessage(message, now);
       sends.push(publisher.publish(binding.destination, routingKeyOf(binding, message), content, publishOptions));
     }

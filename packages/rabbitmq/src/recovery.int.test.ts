@@ -30,7 +30,12 @@ describe('recovery after a dropped connection', () => {
     const name = `recovery-${suffix()}`;
     const transport = await open(name);
     const exchange = `t.recovery.${suffix()}`;
-    const binding = rabbitBinding('in', { destination: exchange, group: 'g', rabbitmq: { queueType: 'quorum' }, consumer: { concurrency: 8, maxInFlight: 256 } });
+    const binding = rabbitBinding('in', {
+      destination: exchange,
+      group: 'g',
+      rabbitmq: { queueType: 'quorum' },
+      consumer: { concurrency: 8, maxInFlight: 256 },
+    });
     const out = rabbitBinding('out', { destination: exchange });
     cleanup.push(binding);
     const seen = new Set<string>();
@@ -80,7 +85,9 @@ describe('recovery after a dropped connection', () => {
     await waitFor('every published message to be consumed', () => expected.every((id) => seen.has(id)), 60_000);
     const lost = expected.filter((id) => !seen.has(id)).length;
     const stats = transport.stats();
-    console.log(`[recovery] publish ${published - started} ms, consume ${Date.now() - published} ms, deliveries=${deliveries} republished=${stats.republished} byConnection=${JSON.stringify([...deliveriesByConnection])}`);
+    console.log(
+      `[recovery] publish ${published - started} ms, consume ${Date.now() - published} ms, deliveries=${deliveries} republished=${stats.republished} byConnection=${JSON.stringify([...deliveriesByConnection])}`,
+    );
     expect(lost).toBe(0);
     expect(stats.connections).toBe(4);
     expect(stats.topologyDeclarations).toBe(4);
@@ -108,7 +115,12 @@ describe('recovery after a dropped connection', () => {
     // …until the connection is recovered, which declares everything again.
     expect(await closeConnectionsNamed(name)).toBe(1);
     await waitFor('reconnect', () => transport.stats().connections === 2);
-    await waitFor('publish after redeclare', () => transport.publish(out, [message('after')]).then(() => true, () => false));
+    await waitFor('publish after redeclare', () =>
+      transport.publish(out, [message('after')]).then(
+        () => true,
+        () => false,
+      ),
+    );
     await waitFor('consumer on the recreated queue', () => seen.includes('after'));
     expect(transport.stats().topologyDeclarations).toBe(2);
   });

@@ -58,9 +58,11 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
   // Hooks of one connection run strictly after those of the previous one.
   let hookChain: Promise<void> = Promise.resolve();
 
-  const recovering: RecoveringChannelModel = await amqp.connect(options.url, {
+  // amqplib takes the heartbeat from the URL's query; a value already in the URL wins.
+  const url = new URL(options.url);
+  if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(options.heartbeatSeconds ?? 10));
+  const recovering: RecoveringChannelModel = await amqp.connect(url.toString(), {
     clientProperties: { connection_name: options.connectionName },
-    heartbeat: options.heartbeatSeconds ?? 10,
     recovery: {
       initialDelay: r.initialDelayMs ?? 100,
       maxDelay: r.maxDelayMs ?? 5_000,

@@ -51,6 +51,8 @@ export class QueueConsumer implements Consumer {
   private resolveDone!: () => void;
   readonly done: Promise<void>;
   private readonly hook = (model: ChannelModel) => this.attach(model);
+  /** Deliveries that arrived after `pause()` but before the broker processed our basic.cancel; run on resume. */
+  private held: Array<{ channel: Channel; raw: ConsumeMessage }> = [];
   /** Serialises consume/cancel so pause/resume and reconnects never race. */
   private control: Promise<void> = Promise.resolve();
 
@@ -85,6 +87,7 @@ export class QueueConsumer implements Consumer {
     const channel = await model.createChannel();
     channel.on('error', (error: unknown) => this.options.onError(error));
     channel.on('close', () => {
+      this.dropHeld(channel);
       if (this.channel !== channel) return;
       this.channel = undefined;
       this.consumerTag = undefined;
@@ -109,6 +112,14 @@ export class QueueConsumer implements Consumer {
       return;
     }
     this.inFlightCount += 1;
+    if (this.pausedByUser) {
+      this.held.push({ channel, raw });
+      return;
+    }
+    this.dispatch(channel, raw);
+  }
+
+  private dispatch(channel: Channel, raw: ConsumeMessage): void {
     if (!this.overloaded && this.inFlightCount >= this.options.maxInFlight) {
       this.overloaded = true;
       this.options.hooks.onPause?.();
@@ -148,6 +159,13 @@ export class QueueConsumer implements Consumer {
         }
       }
     });
+  }
+
+  /** Held deliveries of a closed channel are requeued by the broker; forget them. */
+  private dropHeld(channel: Channel): void {
+    const before = this.held.length;
+    this.held = this.held.filter((h) => h.channel !== channel);
+    this.inFlightCount -= before - this.held.length;
   }
 
   private ack(channel: Channel, raw: ConsumeMessage): void {
@@ -198,6 +216,11 @@ export class QueueConsumer implements Consumer {
   resume(): void {
     if (!this.pausedByUser || this.stopped) return;
     this.pausedByUser = false;
+    for (const { channel, raw } of this.held.splice(0)) {
+      // Held deliveries of a channel that died meanwhile come again from the broker.
+      if (channel === this.channel) this.dispatch(channel, raw);
+      else this.inFlightCount -= 1;
+    }
     this.control = this.control
       .then(async () => {
         if (this.channel !== undefined && this.consumerTag === undefined && !this.pausedByUser) await this.consume(this.channel);
@@ -222,6 +245,7 @@ export class QueueConsumer implements Consumer {
     await this.scheduler.idle();
     const channel = this.channel;
     this.channel = undefined;
+    if (channel !== undefined) this.dropHeld(channel);
     await channel?.close().catch(() => {});
     this.resolveDone();
     return this.done;
