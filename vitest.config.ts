@@ -1,8 +1,9 @@
 import ts from 'typescript';
+import { defaultServerConditions } from 'vite';
 import { defineConfig, type Plugin } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the "@eventfold/source" export condition.
-const resolve = { conditions: ['@eventfold/source', 'module', 'node', 'import', 'default'] };
+const resolve = { conditions: ['@eventfold/source', ...defaultServerConditions] };
 // Vite 8's Oxc transform only knows legacy decorators and Node 20 cannot parse TC39 ones, so files using
 // standard decorators (the @eventfold/core decorator API) are lowered by TypeScript itself first.
 const standardDecorators: Plugin = {
@@ -17,7 +18,7 @@ const standardDecorators: Plugin = {
     return { code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''), map: out.sourceMapText ?? null };
   },
 };
-const shared = { root: '.', resolve, plugins: [standardDecorators], ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['@eventfold/source'] } } };
+const shared = { root: '.', resolve, plugins: [standardDecorators], ssr: { resolve: { conditions: resolve.conditions } } };
 
 export default defineConfig({
   test: {

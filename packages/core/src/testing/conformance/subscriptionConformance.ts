@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../envelope.js';
 import type { ConformanceContext } from '../eventStoreConformance.js';
-import { newStreamId, placed, range } from './helpers.js';
+import { newStreamId, placed, range, untilVisible } from './helpers.js';
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -16,9 +16,14 @@ export function subscriptionConformance(ctx: ConformanceContext): void {
     it('catches up from a checkpoint, then delivers live appends in order', async () => {
       const store = await ctx.open();
       const s = newStreamId();
-      await store.appendToStream(
-        s,
-        range(25).map((i) => placed(i)),
+      await untilVisible(
+        store,
+        (
+          await store.appendToStream(
+            s,
+            range(25).map((i) => placed(i)),
+          )
+        ).globalPosition,
       );
       const all = await store.readAll();
       const received: RecordedEvent[] = [];
@@ -38,9 +43,14 @@ export function subscriptionConformance(ctx: ConformanceContext): void {
 
     it('stops with the handler error, at the last handled position', async () => {
       const store = await ctx.open();
-      await store.appendToStream(
-        newStreamId(),
-        range(5).map((i) => placed(i)),
+      await untilVisible(
+        store,
+        (
+          await store.appendToStream(
+            newStreamId(),
+            range(5).map((i) => placed(i)),
+          )
+        ).globalPosition,
       );
       const seen: number[] = [];
       const subscription = store.subscribe({

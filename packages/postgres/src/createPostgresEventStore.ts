@@ -1,0 +1,320 @@
+/**
+ * The event store on PostgreSQL (pg). Appends are one statement each (see internal/appendSql.ts);
+ * the global log is read in (transaction id, position) order and only below
+ * pg_snapshot_xmin(pg_current_snapshot()), so a subscriber never skips an event whose transaction
+ * committed after a later-numbered one. Live delivery: in-process wake-ups plus short polling.
+ */
+import {
+  type AppendLimits,
+  type AppendOptions,
+  type AppendResult,
+  assertCheckpointName,
+  assertJsonValue,
+  assertPosition,
+  assertReadAllOptions,
+  assertReadStreamOptions,
+  assertStreamId,
+  CheckpointConflictError,
+  type CheckpointStore,
+  type Clock,
+  createCatchUpSubscription,
+  createNotifier,
+  EventfoldError,
+  type EventStore,
+  type EventToAppend,
+  type GlobalPosition,
+  InvalidInputError,
+  type JsonValue,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SnapshotStore,
+  START,
+  type Subscription,
+  systemClock,
+} from '@eventfold/core';
+import pg from 'pg';
+import { type AppendContext, appendInTransaction, appendWithPool, type Queryable } from './internal/append.js';
+import { appendStatements } from './internal/appendSql.js';
+import { migrate } from './internal/migrations.js';
+import { decodePosition, encodePosition } from './internal/position.js';
+import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './internal/rows.js';
+import { quoteSchema } from './internal/schemaName.js';
+import { translateError } from './internal/translateError.js';
+
+export interface PostgresEventStoreOptions extends AppendLimits {
+  /** e.g. postgres://user@127.0.0.1:5432/db. Ignored when `pool` is given. Never logged. */
+  connectionString?: string;
+  /** A pool to use instead of creating one; the store will not end it. */
+  pool?: pg.Pool;
+  /** Connections in the store's own pool. Default 10. */
+  maxConnections?: number;
+  /** Schema holding the store's tables, created on start. Default 'eventfold'. */
+  schema?: string;
+  clock?: Clock;
+}
+
+/** Operations inside one PostgreSQL transaction: they commit together with the caller's own writes. */
+export interface PostgresTransaction {
+  /** The connection running the transaction (BEGIN … COMMIT); use it for your own writes. */
+  readonly client: pg.PoolClient;
+  appendToStream(streamId: string, events: readonly EventToAppend<string, unknown>[], options?: AppendOptions): Promise<AppendResult>;
+  /** `forUpdate` locks the checkpoint row until the transaction ends (one runner at a time). */
+  loadCheckpoint(name: string, options?: { forUpdate?: boolean }): Promise<GlobalPosition | undefined>;
+  storeCheckpoint(name: string, position: GlobalPosition, options?: { expected?: GlobalPosition | null }): Promise<void>;
+}
+
+export interface PostgresEventStore extends EventStore {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: PostgresTransaction) => Promise<T>): Promise<T>;
+}
+
+/** Creates the store and runs its migrations. */
+export async function createPostgresEventStore(options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
+  const schema = options.schema ?? 'eventfold';
+  const s = quoteSchema(schema);
+  const clock = options.clock ?? systemClock;
+  const ownsPool = options.pool === undefined;
+  if (ownsPool && !options.connectionString) {
+    throw new InvalidInputError('connectionString', 'is required when no pool is given, e.g. postgres://postgres@127.0.0.1:5432/postgres.');
+  }
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+  if (ownsPool) pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing the process
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client, s, schema);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    if (ownsPool) await pool.end().catch(() => undefined);
+    throw translateError(error);
+  }
+
+  const ctx: AppendContext = { schema, quoted: s, statements: appendStatements(s), clock, limits: options };
+  const notifier = createNotifier();
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+  const ensureOpen = () => {
+    if (closed) throw new EventfoldError('EVENTFOLD_STORE_CLOSED', 'This event store has been closed; create a new one.');
+  };
+  const query = async <R extends pg.QueryResultRow>(db: Queryable, config: pg.QueryConfig): Promise<R[]> => {
+    try {
+      return (await db.query<R>(config)).rows;
+    } catch (error) {
+      throw translateError(error);
+    }
+  };
+
+  const sql = {
+    readAll: `SELECT ${EVENT_COLUMNS} FROM ${s}.events
+      WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY transaction_id, global_position LIMIT $3`,
+    head: `SELECT transaction_id::text AS txid, global_position::text AS position FROM ${s}.events
+      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    version: `SELECT coalesce(max(stream_position), 0)::text AS v FROM ${s}.events WHERE stream_id = $1`,
+    loadCheckpoint: `SELECT position::text AS position FROM ${s}.checkpoints WHERE name = $1`,
+  };
+
+  async function readAllFrom(db: Queryable, opts: ReadAllOptions): Promise<RecordedEvent[]> {
+    const { transactionId, position } = decodePosition(opts.after ?? START);
+    const rows = await query<EventRow>(db, {
+      name: `eventfold.readAll.${schema}`,
+      text: sql.readAll,
+      values: [transactionId, position, opts.maxCount ?? 1000],
+    });
+    return rows.map(toRecordedEvent);
+  }
+
+  async function loadCheckpoint(db: Queryable, name: string, forUpdate = false): Promise<GlobalPosition | undefined> {
+    assertCheckpointName(name);
+    const rows = await query<{ position: string }>(db, { text: forUpdate ? `${sql.loadCheckpoint} FOR UPDATE` : sql.loadCheckpoint, values: [name] });
+    return rows[0] ? BigInt(rows[0].position) : undefined;
+  }
+
+  async function storeCheckpoint(db: Queryable, name: string, position: GlobalPosition, opts: { expected?: GlobalPosition | null } = {}): Promise<void> {
+    assertCheckpointName(name);
+    assertPosition(position);
+    const expected = opts.expected;
+    let written: number | null;
+    try {
+      if (expected === undefined) {
+        written = (
+          await db.query(
+            `INSERT INTO ${s}.checkpoints (name, position, updated_at) VALUES ($1, $2::numeric, now())
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+            [name, position.toString()],
+          )
+        ).rowCount;
+      } else if (expected === null) {
+        written = (
+          await db.query(`INSERT INTO ${s}.checkpoints (name, position) VALUES ($1, $2::numeric) ON CONFLICT (name) DO NOTHING`, [name, position.toString()])
+        ).rowCount;
+      } else {
+        assertPosition(expected, 'expected');
+        written = (
+          await db.query(`UPDATE ${s}.checkpoints SET position = $2::numeric, updated_at = now() WHERE name = $1 AND position = $3::numeric`, [
+            name,
+            position.toString(),
+            expected.toString(),
+          ])
+        ).rowCount;
+      }
+    } catch (error) {
+      throw translateError(error);
+    }
+    if (written === 0) throw new CheckpointConflictError(name, expected ?? null, (await loadCheckpoint(db, name)) ?? null);
+  }
+
+  const readAll = async (opts: ReadAllOptions = {}) => {
+    ensureOpen();
+    assertReadAllOptions(opts);
+    return readAllFrom(pool, opts);
+  };
+
+  const snapshots: SnapshotStore = {
+    async save(snapshot) {
+      ensureOpen();
+      assertStreamId(snapshot.streamId, 'snapshot.streamId');
+      assertJsonValue(snapshot.state, 'snapshot.state');
+      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1)
+        throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
+      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1)
+        throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
+      await query(pool, {
+        text: `INSERT INTO ${s}.snapshots (stream_id, stream_version, state_version, state, created_at) VALUES ($1, $2, $3, $4::json, $5)
+          ON CONFLICT (stream_id) DO UPDATE SET stream_version = excluded.stream_version, state_version = excluded.state_version,
+            state = excluded.state, created_at = excluded.created_at
+          WHERE excluded.stream_version >= ${s}.snapshots.stream_version`,
+        values: [snapshot.streamId, snapshot.streamVersion, snapshot.stateVersion, JSON.stringify(snapshot.state), clock.now()],
+      });
+    },
+    async load(streamId) {
+      ensureOpen();
+      const rows = await query<{ stream_version: string; state_version: number; state: JsonValue; created_at: Date }>(pool, {
+        text: `SELECT stream_version, state_version, state, created_at FROM ${s}.snapshots WHERE stream_id = $1`,
+        values: [streamId],
+      });
+      const row = rows[0];
+      return row && { streamId, streamVersion: Number(row.stream_version), stateVersion: row.state_version, state: row.state, createdAt: row.created_at };
+    },
+    async delete(streamId) {
+      ensureOpen();
+      await query(pool, { text: `DELETE FROM ${s}.snapshots WHERE stream_id = $1`, values: [streamId] });
+    },
+  };
+
+  const checkpoints: CheckpointStore = {
+    async load(name) {
+      ensureOpen();
+      return loadCheckpoint(pool, name);
+    },
+    async store(name, position, opts) {
+      ensureOpen();
+      await storeCheckpoint(pool, name, position, opts);
+    },
+    async delete(name) {
+      ensureOpen();
+      assertCheckpointName(name);
+      await query(pool, { text: `DELETE FROM ${s}.checkpoints WHERE name = $1`, values: [name] });
+    },
+  };
+
+  return {
+    pool,
+    schema,
+    async appendToStream(streamId, events, opts = {}) {
+      ensureOpen();
+      const result = await appendWithPool(pool, ctx, streamId, events, opts.expectedVersion === undefined ? 'any' : opts.expectedVersion);
+      if (!result.alreadyStored) notifier.notify();
+      return result;
+    },
+    async readStream(streamId, opts: ReadStreamOptions = {}) {
+      ensureOpen();
+      assertStreamId(streamId);
+      assertReadStreamOptions(opts);
+      const conditions = ['stream_id = $1'];
+      const values: unknown[] = [streamId];
+      const bind = (condition: string, value: unknown) => {
+        values.push(value);
+        conditions.push(`${condition} $${values.length}`);
+      };
+      if (opts.fromVersion !== undefined) bind('stream_position >=', opts.fromVersion);
+      if (opts.toVersion !== undefined) bind('stream_position <=', opts.toVersion);
+      if (opts.asOf !== undefined) bind('occurred_at <=', opts.asOf);
+      values.push(opts.maxCount ?? null);
+      // Only fixed fragments are joined here; every value is a bound parameter.
+      const text = `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE ${conditions.join(' AND ')}
+        ORDER BY stream_position ${opts.direction === 'backwards' ? 'DESC' : 'ASC'} LIMIT $${values.length}`;
+      return (await query<EventRow>(pool, { text, values })).map(toRecordedEvent);
+    },
+    async streamVersion(streamId) {
+      ensureOpen();
+      assertStreamId(streamId);
+      const rows = await query<{ v: string }>(pool, { name: `eventfold.version.${schema}`, text: sql.version, values: [streamId] });
+      return Number(rows[0]?.v ?? 0);
+    },
+    readAll,
+    async headPosition() {
+      ensureOpen();
+      const rows = await query<{ txid: string; position: string }>(pool, { name: `eventfold.head.${schema}`, text: sql.head });
+      const row = rows[0];
+      return row ? encodePosition(row.txid, row.position) : START;
+    },
+    subscribe(subscribeOptions) {
+      ensureOpen();
+      const subscription = createCatchUpSubscription(readAll, notifier, subscribeOptions);
+      subscriptions.add(subscription);
+      subscription.done.then(
+        () => subscriptions.delete(subscription),
+        () => subscriptions.delete(subscription),
+      );
+      return subscription;
+    },
+    snapshots,
+    checkpoints,
+    async transaction(fn) {
+      ensureOpen();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw translateError(error);
+      }
+      const tx: PostgresTransaction = {
+        client,
+        appendToStream: (streamId, events, opts = {}) =>
+          appendInTransaction(client, ctx, streamId, events, opts.expectedVersion === undefined ? 'any' : opts.expectedVersion),
+        loadCheckpoint: (name, opts = {}) => loadCheckpoint(client, name, opts.forUpdate),
+        storeCheckpoint: (name, position, opts) => storeCheckpoint(client, name, position, opts),
+      };
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        notifier.notify();
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError;
+        });
+        throw translateError(error);
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      notifier.notify();
+      await Promise.all([...subscriptions].map((sub) => sub.stop()));
+      if (ownsPool) await pool.end();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import {
+  type AppendLimits,
+  type AppendResult,
+  type Clock,
+  ConcurrencyError,
+  DuplicateEventError,
+  type EventToAppend,
+  type ExpectedVersion,
+  type PreparedAppend,
+  prepareAppend,
+} from '@eventfold/core';
+import type pg from 'pg';
+import type { AppendStatements } from './appendSql.js';
+import { encodePosition } from './position.js';
+import { isTransient, pgCode, pgConstraint, translateError } from './translateError.js';
+
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+
+export interface AppendContext {
+  schema: string;
+  quoted: string;
+  statements: AppendStatements;
+  clock: Clock;
+  limits: AppendLimits;
+}
+
+/** How many times a statement that lost a race it may retry ('any', 'stream_exists', deadlocks) is re-run. */
+const MAX_ATTEMPTS = 100;
+
+interface AppendRow {
+  current: string;
+  inserted: number;
+  version: string | null;
+  position: string | null;
+  transaction_id: string | null;
+}
+
+function mode(expected: ExpectedVersion): [string, number | null] {
+  return typeof expected === 'number' ? ['exact', expected] : [expected, null];
+}
+
+function runStatement(db: Queryable, ctx: AppendContext, prepared: PreparedAppend): Promise<pg.QueryResult<AppendRow>> {
+  const [m, exact] = mode(prepared.expectedVersion);
+  const head = [prepared.streamId, m, exact, prepared.occurredAt];
+  const events = prepared.events;
+  if (events.length === 1) {
+    const e = events[0] as PreparedAppend['events'][number];
+    return db.query<AppendRow>({
+      name: `eventfold.append1.${ctx.schema}`,
+      text: ctx.statements.single,
+      values: [...head, e.eventId, e.type, e.schemaVersion, e.data, e.metadata],
+    });
+  }
+  return db.query<AppendRow>({
+    name: `eventfold.appendN.${ctx.schema}`,
+    text: ctx.statements.batch,
+    values: [
+      ...head,
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => e.data),
+      events.map((e) => e.metadata),
+    ],
+  });
+}
+
+/** A batch whose event ids are all stored already, in this stream, was appended before: acknowledge it. */
+async function findStored(db: Queryable, ctx: AppendContext, prepared: PreparedAppend): Promise<AppendResult | 'none'> {
+  const ids = prepared.events.map((e) => e.eventId);
+  const { rows } = await db.query<{ event_id: string; stream_id: string; stream_position: string; global_position: string; txid: string }>(
+    `SELECT event_id, stream_id, stream_position, global_position::text AS global_position, transaction_id::text AS txid FROM ${ctx.quoted}.events WHERE event_id = ANY($1::uuid[])`,
+    [ids],
+  );
+  if (rows.length === 0) return 'none';
+  if (rows.length === ids.length && rows.every((r) => r.stream_id === prepared.streamId)) {
+    const last = rows.reduce((a, b) => (BigInt(a.stream_position) > BigInt(b.stream_position) ? a : b));
+    return {
+      streamId: prepared.streamId,
+      nextExpectedVersion: Number(last.stream_position),
+      globalPosition: encodePosition(last.txid, last.global_position),
+      alreadyStored: true,
+    };
+  }
+  throw new DuplicateEventError(
+    prepared.streamId,
+    rows.map((r) => r.event_id),
+  );
+}
+
+/**
+ * Appends outside a caller's transaction: the single statement is its own transaction, so a lost
+ * race leaves nothing behind and may be re-run.
+ */
+export async function appendWithPool(
+  db: Queryable,
+  ctx: AppendContext,
+  streamId: string,
+  events: readonly EventToAppend<string, unknown>[],
+  expected: unknown,
+): Promise<AppendResult> {
+  const prepared = prepareAppend(streamId, events, expected, ctx.clock, ctx.limits);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { rows } = await runStatement(db, ctx, prepared);
+      const row = rows[0] as AppendRow;
+      if (row.inserted === 0) {
+        const stored = await findStored(db, ctx, prepared);
+        if (stored !== 'none') return stored;
+        throw new ConcurrencyError(streamId, prepared.expectedVersion, Number(row.current));
+      }
+      return {
+        streamId,
+        nextExpectedVersion: Number(row.version),
+        globalPosition: encodePosition(row.transaction_id as string, row.position as string),
+        alreadyStored: false,
+      };
+    } catch (error) {
+      if (pgCode(error) === '23505' && pgConstraint(error) === 'events_event_id') {
+        const stored = await findStored(db, ctx, prepared);
+        if (stored !== 'none') return stored;
+      }
+      const lostRace = (pgCode(error) === '23505' && pgConstraint(error) === 'events_stream_version') || isTransient(error);
+      if (lostRace) {
+        const retryable = prepared.expectedVersion === 'any' || prepared.expectedVersion === 'stream_exists' || isTransient(error);
+        if (retryable && attempt < MAX_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 2)));
+          continue;
+        }
+        throw new ConcurrencyError(streamId, prepared.expectedVersion, undefined, error);
+      }
+      throw translateError(error);
+    }
+  }
+}
+
+/**
+ * Appends inside a caller's transaction, under a savepoint so a lost race or a retried batch
+ * does not abort the caller's whole transaction.
+ */
+export async function appendInTransaction(
+  client: pg.PoolClient,
+  ctx: AppendContext,
+  streamId: string,
+  events: readonly EventToAppend<string, unknown>[],
+  expected: unknown,
+): Promise<AppendResult> {
+  const prepared = prepareAppend(streamId, events, expected, ctx.clock, ctx.limits);
+  await client.query('SAVEPOINT eventfold_append');
+  try {
+    const { rows } = await runStatement(client, ctx, prepared);
+    const row = rows[0] as AppendRow;
+    if (row.inserted === 0) {
+      const stored = await findStored(client, ctx, prepared);
+      if (stored === 'none') throw new ConcurrencyError(streamId, prepared.expectedVersion, Number(row.current));
+      await client.query('RELEASE SAVEPOINT eventfold_append');
+      return stored;
+    }
+    await client.query('RELEASE SAVEPOINT eventfold_append');
+    return {
+      streamId,
+      nextExpectedVersion: Number(row.version),
+      globalPosition: encodePosition(row.transaction_id as string, row.position as string),
+      alreadyStored: false,
+    };
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT eventfold_append');
+    if (pgCode(error) === '23505' && pgConstraint(error) === 'events_event_id') {
+      const stored = await findStored(client, ctx, prepared);
+      if (stored !== 'none') return stored;
+    }
+    if (pgCode(error) === '23505' && pgConstraint(error) === 'events_stream_version') {
+      throw new ConcurrencyError(streamId, prepared.expectedVersion, undefined, error);
+    }
+    throw translateError(error);
+  }
+}
