@@ -82,7 +82,7 @@ describe('createSqliteRelayLease (SQLite file)', () => {
     expect(new Set(received)).toEqual(new Set(allIds));
     expect(received, 'no event published twice').toHaveLength(400);
     const sorted = [...ranges].sort((x, y) => (x.from < y.from ? -1 : 1));
-    sorted.slice(1).forEach((range, i) => expect(range.from, 'ranges are contiguous and disjoint').toBe(sorted[i]!.to));
+    for (let i = 1; i < sorted.length; i += 1) expect(sorted[i]!.from, 'ranges are contiguous and disjoint').toBe(sorted[i - 1]!.to);
     expect(new Set(ranges.map((r) => r.owner)).size, 'the standby took over').toBe(2);
     expect(await writer.checkpoints.load('orders-relay')).toBe(await writer.headPosition());
   });
