@@ -6,3 +6,5 @@ export {
   type PostgresTransaction,
 } from './createPostgresEventStore.js';
 export { decodePosition, encodePosition } from './internal/position.js';
+export { createPostgresInbox, type PostgresInbox, type PostgresInboxOptions, type PostgresInboxResult } from './messaging/createPostgresInbox.js';
+export { createPostgresRelayLease, type PostgresRelayLeaseOptions } from './messaging/createPostgresRelayLease.js';
