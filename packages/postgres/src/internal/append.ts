@@ -32,7 +32,7 @@ interface AppendRow {
   inserted: number;
   version: string | null;
   position: string | null;
-  transaction_id: string | null;
+  txid: string | null;
 }
 
 function mode(expected: ExpectedVersion): [string, number | null] {
@@ -40,29 +40,33 @@ function mode(expected: ExpectedVersion): [string, number | null] {
 }
 
 function runStatement(db: Queryable, ctx: AppendContext, prepared: PreparedAppend): Promise<pg.QueryResult<AppendRow>> {
-  const [m, exact] = mode(prepared.expectedVersion);
-  const head = [prepared.streamId, m, exact, prepared.occurredAt];
   const events = prepared.events;
-  if (events.length === 1) {
+  if (events.length === 1 && prepared.expectedVersion === 'no_stream') {
     const e = events[0] as PreparedAppend['events'][number];
     return db.query<AppendRow>({
-      name: `eventfold.append1.${ctx.schema}`,
-      text: ctx.statements.single,
-      values: [...head, e.eventId, e.type, e.schemaVersion, e.data, e.metadata],
+      name: `eventfold.create.${ctx.schema}`,
+      text: ctx.statements.create,
+      values: [prepared.streamId, prepared.occurredAt, e.eventId, e.type, e.schemaVersion, e.data, e.metadata],
     });
   }
-  return db.query<AppendRow>({
-    name: `eventfold.appendN.${ctx.schema}`,
-    text: ctx.statements.batch,
-    values: [
-      ...head,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => e.data),
-      events.map((e) => e.metadata),
-    ],
-  });
+  const [m, exact] = mode(prepared.expectedVersion);
+  const values: unknown[] = [prepared.streamId, m, exact, prepared.occurredAt];
+  for (const e of events) values.push(e.eventId, e.type, e.schemaVersion, e.data, e.metadata);
+  // Named (server-side prepared) for the common batch sizes; larger batches are planned each time.
+  const name = events.length <= 128 ? `eventfold.append${events.length}.${ctx.schema}` : undefined;
+  return db.query<AppendRow>({ name, text: ctx.statements.batch(events.length), values });
+}
+
+/** The stream's version, for the message of a concurrency error; undefined if it cannot be read. */
+async function currentVersion(db: Queryable, ctx: AppendContext, streamId: string): Promise<number | undefined> {
+  try {
+    const { rows } = await db.query<{ v: string }>(`SELECT coalesce(max(stream_position), 0)::text AS v FROM ${ctx.quoted}.events WHERE stream_id = $1`, [
+      streamId,
+    ]);
+    return Number(rows[0]?.v);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A batch whose event ids are all stored already, in this stream, was appended before: acknowledge it. */
@@ -112,7 +116,7 @@ export async function appendWithPool(
       return {
         streamId,
         nextExpectedVersion: Number(row.version),
-        globalPosition: encodePosition(row.transaction_id as string, row.position as string),
+        globalPosition: encodePosition(row.txid as string, row.position as string),
         alreadyStored: false,
       };
     } catch (error) {
@@ -127,7 +131,7 @@ export async function appendWithPool(
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 2)));
           continue;
         }
-        throw new ConcurrencyError(streamId, prepared.expectedVersion, undefined, error);
+        throw new ConcurrencyError(streamId, prepared.expectedVersion, await currentVersion(db, ctx, streamId), error);
       }
       throw translateError(error);
     }
@@ -160,7 +164,7 @@ export async function appendInTransaction(
     return {
       streamId,
       nextExpectedVersion: Number(row.version),
-      globalPosition: encodePosition(row.transaction_id as string, row.position as string),
+      globalPosition: encodePosition(row.txid as string, row.position as string),
       alreadyStored: false,
     };
   } catch (error) {
@@ -170,7 +174,7 @@ export async function appendInTransaction(
       if (stored !== 'none') return stored;
     }
     if (pgCode(error) === '23505' && pgConstraint(error) === 'events_stream_version') {
-      throw new ConcurrencyError(streamId, prepared.expectedVersion, undefined, error);
+      throw new ConcurrencyError(streamId, prepared.expectedVersion, await currentVersion(client, ctx, streamId), error);
     }
     throw translateError(error);
   }
