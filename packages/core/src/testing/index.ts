@@ -8,3 +8,4 @@ export {
 export { type DeciderFixture, type DeciderGiven, type DeciderThen, deciderFixture } from './fixtures/deciderFixture.js';
 export { type FixtureEvent, type ProjectionFixtureOptions, projectionFixture, toRecordedEvents } from './fixtures/projectionFixture.js';
 export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
+export { type ChildOptions, killChildAfter, runChildUntil, seededRandom } from './fixtures/childProcess.js';
