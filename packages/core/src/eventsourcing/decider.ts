@@ -33,9 +33,6 @@ export interface Decider<TState, TCommand extends Command, TEvent extends Domain
   evolve(state: TState, event: TEvent): TState;
 }
 
-/** A decider with its declaration checked; see `defineDecider`. */
-export type DeciderDefinition<TState, TCommand extends Command, TEvent extends DomainEvent> = Decider<TState, TCommand, TEvent>;
-
 const declared = new Map<string, readonly string[]>();
 
 /**
@@ -47,7 +44,7 @@ const declared = new Map<string, readonly string[]>();
  */
 export function defineDecider<TState, TCommand extends Command, TEvent extends DomainEvent>(
   decider: Decider<TState, TCommand, TEvent>,
-): DeciderDefinition<TState, TCommand, TEvent> {
+): Decider<TState, TCommand, TEvent> {
   if (typeof decider.name !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(decider.name)) {
     throw new InvalidInputError('decider.name', `"${String(decider.name)}" must be a PascalCase aggregate name such as "Order".`);
   }
