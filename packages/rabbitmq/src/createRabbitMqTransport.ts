@@ -205,6 +205,7 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
         const names = namesOf(binding);
         const maxAttempts = createRetryPolicy(binding.consumer?.retry).maxAttempts;
         for (let attempt = 1; attempt < maxAttempts; attempt++) await channel.deleteQueue(names.retryQueue(attempt));
+        if (maxAttempts > 1) await channel.deleteQueue(names.retryReady);
         await channel.deleteQueue(names.dlq);
         await channel.deleteQueue(names.queue);
       }

@@ -13,6 +13,9 @@ export interface BindingNames {
   readonly exchangeType: ExchangeType;
   readonly queue: string;
   readonly dlq: string;
+  /** Where delayed retries land when their TTL expires; consumed beside the main queue. */
+  readonly retryReady: string;
+  /** TTL delay queue of one attempt. */
   retryQueue(attempt: number): string;
 }
 
@@ -31,6 +34,7 @@ export function namesOf(binding: Binding): BindingNames {
     exchangeType: exchangeTypeOf(binding),
     queue,
     dlq: `${queue}.dlq`,
+    retryReady: `${queue}.retry`,
     retryQueue: (attempt) => `${queue}.retry.${attempt}`,
   };
 }
@@ -80,10 +84,15 @@ export function consumerTopology(binding: Binding, maxAttempts: number): Topolog
   ];
   // Delay queues are classic: a per-message TTL expires only at the head of a queue, and one queue per
   // attempt keeps all messages of a queue on the same nominal delay, so the head expires first (±jitter).
+  if (maxAttempts > 1) {
+    const readyArgs: Record<string, unknown> = { 'x-queue-type': queueType, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.dlq };
+    if (r.singleActiveConsumer === true) readyArgs['x-single-active-consumer'] = true;
+    queues.push({ name: names.retryReady, arguments: readyArgs });
+  }
   for (let attempt = 1; attempt < maxAttempts; attempt++) {
     queues.push({
       name: names.retryQueue(attempt),
-      arguments: { 'x-queue-type': 'classic', 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.queue },
+      arguments: { 'x-queue-type': 'classic', 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': names.retryReady },
     });
   }
   const keys = type === 'fanout' || type === 'headers' ? [''] : (r.bindingKeys ?? defaultBindingKeys(binding, type));

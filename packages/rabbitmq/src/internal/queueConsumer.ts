@@ -1,5 +1,7 @@
 /**
- * One member of a consumer group: a channel with `prefetch` = maxInFlight and manual acks. Each
+ * One member of a consumer group: a channel with manual acks consuming the group's queue and its
+ * retry queue (where delayed retries come back, so they never wait behind the main queue's backlog).
+ * Each
  * delivery runs its handler through a KeyedScheduler (bounded concurrency, per-key order) and is
  * acked only afterwards. A failed message is copied to the delay queue for its attempt (confirmed)
  * and then acked, so retries never block the queue; after the last attempt — or at once for a
@@ -42,7 +44,8 @@ const MAX_REASON = 1_000;
 
 export class QueueConsumer implements Consumer {
   private channel: Channel | undefined;
-  private consumerTag: string | undefined;
+  /** Consumer tags on the current channel; empty while paused or disconnected. */
+  private consumerTags: string[] = [];
   private readonly scheduler: KeyedScheduler;
   private inFlightCount = 0;
   private pausedByUser = false;
@@ -90,24 +93,39 @@ export class QueueConsumer implements Consumer {
       this.dropHeld(channel);
       if (this.channel !== channel) return;
       this.channel = undefined;
-      this.consumerTag = undefined;
+      this.consumerTags = [];
       // Channel error on a live connection (e.g. queue deleted and redeclared): open a new channel.
       if (!this.stopped && this.connection.current() === model) setTimeout(() => this.attach(model).catch((e) => this.options.onError(e)), 100);
     });
-    await channel.prefetch(this.options.maxInFlight);
     this.channel = channel;
     if (!this.pausedByUser) await this.consume(channel);
   }
 
+  /**
+   * Queues to consume and the prefetch of each (basic.qos applies per consumer, to consumers started
+   * after it). The main queue gets the full maxInFlight; the retry queue a quarter of it on top, so due
+   * retries keep flowing while the main queue is saturated. In flight is therefore at most
+   * maxInFlight + ⌈maxInFlight / 4⌉, and exactly maxInFlight while no retries are due.
+   */
+  private sources(): Array<{ queue: string; prefetch: number }> {
+    const { names, maxInFlight, policy } = this.options;
+    const main = { queue: names.queue, prefetch: maxInFlight };
+    if (policy.maxAttempts <= 1) return [main];
+    return [main, { queue: names.retryReady, prefetch: Math.ceil(maxInFlight / 4) }];
+  }
+
   private async consume(channel: Channel): Promise<void> {
-    const reply = await channel.consume(this.options.names.queue, (raw) => this.onDelivery(channel, raw), { noAck: false });
-    this.consumerTag = reply.consumerTag;
+    for (const { queue, prefetch } of this.sources()) {
+      await channel.prefetch(prefetch);
+      const reply = await channel.consume(queue, (raw) => this.onDelivery(channel, raw), { noAck: false });
+      this.consumerTags.push(reply.consumerTag);
+    }
   }
 
   private onDelivery(channel: Channel, raw: ConsumeMessage | null): void {
     if (raw === null) {
       // The broker cancelled us (queue deleted): re-subscribe on a fresh channel if the queue comes back.
-      this.consumerTag = undefined;
+      this.consumerTags = [];
       channel.close().catch(() => {});
       return;
     }
@@ -223,17 +241,17 @@ export class QueueConsumer implements Consumer {
     }
     this.control = this.control
       .then(async () => {
-        if (this.channel !== undefined && this.consumerTag === undefined && !this.pausedByUser) await this.consume(this.channel);
+        if (this.channel !== undefined && this.consumerTags.length === 0 && !this.pausedByUser) await this.consume(this.channel);
       })
       .catch((e) => this.options.onError(e));
   }
 
   private async cancel(): Promise<void> {
     const channel = this.channel;
-    const tag = this.consumerTag;
-    if (channel === undefined || tag === undefined) return;
-    this.consumerTag = undefined;
-    await channel.cancel(tag).catch(() => {});
+    const tags = this.consumerTags;
+    this.consumerTags = [];
+    if (channel === undefined) return;
+    for (const tag of tags) await channel.cancel(tag).catch(() => {});
   }
 
   async stop(): Promise<void> {
