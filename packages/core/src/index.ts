@@ -86,6 +86,7 @@ export {
   type RetryPolicyDependencies,
   type RetryPolicyOptions,
 } from './messaging/retryPolicy.js';
+export { createStoreTransport, type StoreTransportOptions } from './messaging/storeTransport.js';
 export { createThrottledPublisher, type ThrottledPublisher, type ThrottledPublisherOptions } from './messaging/throttledPublisher.js';
 export { createManualTimers, type ManualTimers, type Sleep, systemSleep } from './messaging/timers.js';
 export type { ConsumeOptions, Consumer, Transport } from './messaging/transport.js';

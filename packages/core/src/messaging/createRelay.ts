@@ -110,6 +110,8 @@ export function createRelay(options: RelayOptions): Relay {
     for (const { binding, filter, toMessage } of options.routes) {
       const messages: OutgoingMessage[] = [];
       for (const event of events) {
+        // System streams (`$…`: the store transport's messages, its dead letters) are plumbing, not events to publish.
+        if (event.streamId.startsWith('$')) continue;
         if (filter !== undefined && !filter(event)) continue;
         const message = toMessage ? toMessage(event, binding) : eventToMessage(event, binding.producer?.partitionKey?.(event) ?? event.streamId);
         if (message !== undefined) messages.push(message);

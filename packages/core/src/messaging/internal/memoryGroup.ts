@@ -16,6 +16,8 @@ import type { ConsumeOptions, Consumer } from '../transport.js';
 interface Entry {
   readonly message: OutgoingMessage;
   readonly seq: number;
+  /** Whatever the owner needs to know when the message settles (the store transport: its log position). */
+  readonly tag: unknown;
   attempt: number;
 }
 
@@ -23,6 +25,10 @@ export interface MemoryGroupDependencies {
   clock: Clock;
   sleep: Sleep;
   nextDeadLetterId: () => string;
+  /** Where dead letters go; default: the group's in-memory `deadLetters` list. Settling waits for it. */
+  deadLetterSink?: (record: OutgoingMessage) => Promise<void>;
+  /** Called once a message is acknowledged or dead-lettered (not when it is put back for a retry or a stop). */
+  onSettled?: (tag: unknown) => void;
 }
 
 export interface MemberSettings {
@@ -50,9 +56,22 @@ export class MemoryGroup {
     return this.queue.length;
   }
 
-  enqueue(message: OutgoingMessage): void {
-    this.queue.push({ message, seq: this.seq++, attempt: 1 });
+  enqueue(message: OutgoingMessage, tag?: unknown): void {
+    this.queue.push({ message, seq: this.seq++, attempt: 1, tag });
     this.pump();
+  }
+
+  get memberCount(): number {
+    return this.members.length;
+  }
+
+  /** Drops messages not yet handed out (their owner will deliver them again). */
+  clear(): void {
+    this.queue.length = 0;
+  }
+
+  settled(entry: Entry): void {
+    this.deps.onSettled?.(entry.tag);
   }
 
   join(settings: MemberSettings): Consumer {
@@ -81,8 +100,7 @@ export class MemoryGroup {
     this.pump();
   }
 
-  deadLetter(entry: Entry, error: unknown): void {
-    const id = this.deps.nextDeadLetterId();
+  async deadLetter(entry: Entry, error: unknown): Promise<void> {
     const record = toDeadLetterMessage(entry.message, {
       error,
       attempts: entry.attempt,
@@ -90,7 +108,8 @@ export class MemoryGroup {
       group: this.group,
       at: this.deps.clock.now(),
     });
-    this.deadLetters.push(fromDeadLetterMessage(id, record));
+    if (this.deps.deadLetterSink) await this.deps.deadLetterSink(record);
+    else this.deadLetters.push(fromDeadLetterMessage(this.deps.nextDeadLetterId(), record));
   }
 
   /** Hands ready messages to members with spare capacity, oldest first, skipping busy keys. */
@@ -193,12 +212,22 @@ class Member {
     }
     this.running -= 1;
     if (failure === undefined) {
+      this.group.settled(entry);
       this.finish();
       this.group.release(entry.message.key);
       return;
     }
     if (!policy.shouldRetry(entry.attempt, failure.error)) {
-      this.group.deadLetter(entry, failure.error);
+      try {
+        await this.group.deadLetter(entry, failure.error);
+      } catch {
+        // The dead letter could not be stored: keep the message (unacknowledged) and try again later.
+        await this.deps.sleep(policy.delayAfter(entry.attempt), this.controller.signal);
+        this.finish();
+        this.group.requeue(entry);
+        return;
+      }
+      this.group.settled(entry);
       this.finish();
       this.group.release(entry.message.key);
       return;
