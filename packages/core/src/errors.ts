@@ -26,7 +26,9 @@ export type EventfoldErrorCode =
   | 'EVENTFOLD_TRANSPORT_CLOSED'
   | 'EVENTFOLD_PUBLISH_REJECTED'
   | 'EVENTFOLD_LEASE_LOST'
-  | 'EVENTFOLD_OVERLOADED';
+  | 'EVENTFOLD_OVERLOADED'
+  | 'EVENTFOLD_SAGA_STATE'
+  | 'EVENTFOLD_SAGA_NOT_FOUND';
 
 export interface EventfoldErrorOptions {
   cause?: unknown;
