@@ -19,7 +19,7 @@ import {
 import { Admin } from '@platformatic/kafka';
 import { type ConsumerLag, getConsumerLag } from './consumerLag.js';
 import { BatchingProducer } from './internal/batchingProducer.js';
-import { GroupConsumer } from './internal/groupConsumer.js';
+import { GroupConsumer, retryGroupOf } from './internal/groupConsumer.js';
 import { closedError, toKafkaTransportError } from './internal/kafkaErrors.js';
 import { toKafkaRecord } from './internal/recordCodec.js';
 import { deadLetterTopicOf, retryTopicOf } from './internal/topicNames.js';
@@ -37,7 +37,7 @@ import { ensureTopics, topicsForBinding } from './provisionTopics.js';
 export interface KafkaTransport extends Transport {
   readonly binder: 'kafka';
   readonly options: Readonly<ResolvedKafkaOptions>;
-  /** Lag of the binding's group on its destination and retry topic, per partition. */
+  /** Lag of the binding's group on its destination (and of `<group>.retry` on its retry topic), per partition. */
   lag(binding: Binding): Promise<ConsumerLag>;
   /** Deletes the binding's destination, retry and dead-letter topics and its group's offsets (tests, teardown). */
   deprovision(binding: Binding): Promise<void>;
@@ -64,9 +64,16 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
   let members = 0;
   const consumers = new Set<GroupConsumer>();
 
+  // Retry and dead-letter writes of consumers get their own producer, so they never queue behind a
+  // large application publish (a due retry would be late by however long that publish takes).
+  let handoverProducer: BatchingProducer | undefined;
   const getProducer = () => {
-    producer ??= new BatchingProducer(resolved);
+    producer ??= new BatchingProducer(resolved, 'producer');
     return producer;
+  };
+  const getHandoverProducer = () => {
+    handoverProducer ??= new BatchingProducer(resolved, 'handover');
+    return handoverProducer;
   };
   const getAdmin = () => {
     admin ??= new Admin({ clientId: `${resolved.clientId}-admin`, bootstrapBrokers: resolved.brokers, timeout: resolved.producer.timeoutMs });
@@ -128,11 +135,11 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
         handler,
         consume,
         policy: createRetryPolicy(binding.consumer?.retry, { random: resolved.random }),
-        producer: getProducer(),
+        producer: getHandoverProducer(),
         compression: compressionOf(binding),
         memberSuffix: `${group}-${members}`,
       });
-      await consumer.start();
+      await Promise.all([consumer.start(), getHandoverProducer().warm()]);
       consumers.add(consumer);
       void consumer.done.finally(() => consumers.delete(consumer)).catch(() => {});
       return consumer;
@@ -142,7 +149,9 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
       checkBinding(binding, 'read consumer lag');
       const group = requireGroup(binding);
       try {
-        return await getConsumerLag(getAdmin(), group, [binding.destination, retryTopicOf(binding.destination, group)]);
+        const main = await getConsumerLag(getAdmin(), group, [binding.destination]);
+        const retry = await getConsumerLag(getAdmin(), retryGroupOf(group), [retryTopicOf(binding.destination, group)]);
+        return { group, partitions: [...main.partitions, ...retry.partitions], total: main.total + retry.total };
       } catch (error) {
         throw toKafkaTransportError(error, `read the lag of group "${group}"`, { group });
       }
@@ -156,7 +165,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
       if (topics.length > 0) await getAdmin().deleteTopics({ topics });
       if (binding.group !== undefined)
         await getAdmin()
-          .deleteGroups({ groups: [binding.group] })
+          .deleteGroups({ groups: [binding.group, retryGroupOf(binding.group)] })
           .catch(() => {});
     },
 
@@ -169,6 +178,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
       closed = true;
       await Promise.allSettled([...consumers].map((c) => c.stop()));
       await producer?.close();
+      await handoverProducer?.close();
       await admin?.close().catch(() => {});
     },
   };

@@ -25,7 +25,7 @@ export interface KafkaProducerOptions {
 export interface KafkaConsumerOptions {
   /** Records one consumer buffers from its fetches before fetching stops (Kafka's max.poll.records). Default 500. */
   maxRecordsPerPoll?: number;
-  /** Most bytes one fetch returns. Default 10 MiB. */
+  /** Most bytes one fetch returns. Default 1 MiB: a fetch is decoded in one go, so bigger ones stall the event loop (timers, retries). */
   maxBytesPerPoll?: number;
   /** How long the broker holds a fetch open waiting for data, in ms. Default 100. */
   maxWaitMs?: number;
@@ -94,7 +94,7 @@ export function resolveKafkaOptions(options: KafkaTransportOptions = {}): Resolv
   const c = options.consumer ?? {};
   const consumer: Required<KafkaConsumerOptions> = {
     maxRecordsPerPoll: positiveInt('consumer.maxRecordsPerPoll', c.maxRecordsPerPoll, 500),
-    maxBytesPerPoll: positiveInt('consumer.maxBytesPerPoll', c.maxBytesPerPoll, 10 * 1024 * 1024, 1024),
+    maxBytesPerPoll: positiveInt('consumer.maxBytesPerPoll', c.maxBytesPerPoll, 1024 * 1024, 1024),
     maxWaitMs: positiveInt('consumer.maxWaitMs', c.maxWaitMs, 100, 0),
     sessionTimeoutMs: positiveInt('consumer.sessionTimeoutMs', c.sessionTimeoutMs, 10_000, 1000),
     heartbeatIntervalMs: positiveInt('consumer.heartbeatIntervalMs', c.heartbeatIntervalMs, 500, 50),

@@ -64,8 +64,17 @@ export class BatchingProducer {
   private idle: Array<() => void> = [];
   private generation = 0;
 
-  constructor(private readonly options: ResolvedKafkaOptions) {
-    this.producer = createIdempotentProducer(options, 'producer');
+  constructor(
+    private readonly options: ResolvedKafkaOptions,
+    private readonly name: string,
+  ) {
+    this.producer = createIdempotentProducer(options, name);
+  }
+
+  /** Gets a producer id from the broker now, so the first send does not pay for it. Best effort. */
+  async warm(): Promise<void> {
+    if (this.closed) return;
+    await this.producer.initIdempotentProducer({}).catch(() => {});
   }
 
   /** Queues records (already validated) and resolves when the broker acknowledged all of them. */
@@ -165,7 +174,7 @@ export class BatchingProducer {
   private async replaceProducer(): Promise<void> {
     const old = this.producer;
     this.generation += 1;
-    this.producer = createIdempotentProducer(this.options, `producer-${this.generation}`);
+    this.producer = createIdempotentProducer(this.options, `${this.name}-${this.generation}`);
     await closeQuietly(old);
   }
 

@@ -7,6 +7,8 @@
  * Non-blocking retries: a failed record is re-published to `<destination>.<group>.retry` with its
  * next attempt number and due time, and its offset moves on; the retry record is held (not blocking
  * its partition) until due, then handled again. After the policy's last attempt it goes to `<destination>.dlq`.
+ * The retry topic is read by a second client (group `<group>.retry`) with its own fetch buffer, so a
+ * backlog on the destination never delays a due retry.
  */
 import {
   type Binding,
@@ -42,15 +44,28 @@ export interface GroupConsumerSettings {
   memberSuffix: string;
 }
 
+/** One client reading one topic: the destination (the binding's group) or the retry topic (`<group>.retry`). */
+interface Lane {
+  readonly name: 'main' | 'retry';
+  readonly topic: string;
+  readonly groupId: string;
+  client: KafkaClientConsumer;
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  readonly offsets: Map<number, PartitionOffsets>;
+  /** Bumped on every group (re)join; work started under an older epoch does not commit. */
+  epoch: number;
+  inFlight: number;
+}
+
+export function retryGroupOf(group: string): string {
+  return `${group}.retry`;
+}
+
 export class GroupConsumer implements Consumer {
-  private client!: KafkaClientConsumer;
-  private stream!: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  private readonly lanes: Lane[];
   private readonly scheduler: KeyedScheduler;
-  private readonly offsets = new Map<string, PartitionOffsets>();
   private readonly maxInFlight: number;
-  private readonly retryTopic: string;
   private readonly stopSignal = new AbortController();
-  private epoch = 0;
   private userPaused = false;
   private flowPaused = false;
   private inFlightCount = 0;
@@ -65,7 +80,17 @@ export class GroupConsumer implements Consumer {
     const concurrency = s.binding.consumer?.concurrency ?? 1;
     this.scheduler = new KeyedScheduler(concurrency);
     this.maxInFlight = s.binding.consumer?.maxInFlight ?? 4 * concurrency;
-    this.retryTopic = retryTopicOf(s.binding.destination, s.group);
+    const lane = (name: Lane['name'], topic: string, groupId: string): Lane => ({
+      name,
+      topic,
+      groupId,
+      client: undefined as unknown as KafkaClientConsumer,
+      stream: undefined,
+      offsets: new Map(),
+      epoch: 0,
+      inFlight: 0,
+    });
+    this.lanes = [lane('main', s.binding.destination, s.group), lane('retry', retryTopicOf(s.binding.destination, s.group), retryGroupOf(s.group))];
     this.done = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -81,14 +106,24 @@ export class GroupConsumer implements Consumer {
     return this.inFlightCount;
   }
 
-  /** Joins the group and starts fetching; resolves once partitions are assigned. */
+  /** Joins the groups and starts fetching; resolves once partitions are assigned. */
   async start(): Promise<void> {
-    const { options, group, binding } = this.s;
+    const { binding, group } = this.s;
+    try {
+      await Promise.all(this.lanes.map((lane) => this.startLane(lane)));
+    } catch (error) {
+      await Promise.all(this.lanes.map((lane) => closeQuietly(lane.client)));
+      throw toKafkaTransportError(error, `subscribe group "${group}" to "${binding.destination}"`, { group, destination: binding.destination });
+    }
+  }
+
+  private async startLane(lane: Lane): Promise<void> {
+    const { options, binding } = this.s;
     const c = options.consumer;
-    this.client = new KafkaClientConsumer({
-      clientId: `${options.clientId}-${this.s.memberSuffix}`,
+    lane.client = new KafkaClientConsumer({
+      clientId: `${options.clientId}-${this.s.memberSuffix}-${lane.name}`,
       bootstrapBrokers: options.brokers,
-      groupId: group,
+      groupId: lane.groupId,
       sessionTimeout: c.sessionTimeoutMs,
       heartbeatInterval: c.heartbeatIntervalMs,
       rebalanceTimeout: c.rebalanceTimeoutMs,
@@ -98,20 +133,17 @@ export class GroupConsumer implements Consumer {
       autocommit: false,
       highWaterMark: c.maxRecordsPerPoll,
     });
-    this.client.on('consumer:group:join', () => this.onRebalance());
-    try {
-      this.stream = await this.client.consume({
-        topics: [binding.destination, this.retryTopic],
-        mode: 'committed',
-        fallbackMode: binding.kafka?.offsetReset ?? 'earliest',
-        autocommit: false,
-      });
-    } catch (error) {
-      await closeQuietly(this.client);
-      throw toKafkaTransportError(error, `subscribe group "${group}" to "${binding.destination}"`, { group, destination: binding.destination });
-    }
-    this.stream.on('data', (record: Record) => this.onRecord(record));
-    this.stream.on('error', (error: unknown) => void this.fail(error));
+    lane.client.on('consumer:group:join', () => this.onRebalance(lane));
+    const stream = await lane.client.consume({
+      topics: [lane.topic],
+      mode: 'committed',
+      fallbackMode: lane.name === 'main' ? (binding.kafka?.offsetReset ?? 'earliest') : 'earliest',
+      autocommit: false,
+    });
+    lane.stream = stream;
+    stream.on('data', (record: Record) => this.onRecord(lane, record));
+    stream.on('error', (error: unknown) => void this.fail(error));
+    this.updateFlow();
   }
 
   pause(): void {
@@ -126,14 +158,21 @@ export class GroupConsumer implements Consumer {
   }
 
   private updateFlow(): void {
-    if (this.stream === undefined) return;
-    const hold = this.userPaused || this.flowPaused || this.stopping !== undefined;
-    if (hold && !this.stream.isPaused()) this.stream.pause();
-    else if (!hold && this.stream.isPaused()) this.stream.resume();
+    for (const lane of this.lanes) {
+      const stream = lane.stream;
+      if (stream === undefined) continue;
+      // The retry lane has its own budget: a backlog on the destination must not hold due retries back.
+      const full = lane.name === 'main' ? this.flowPaused : lane.inFlight >= this.maxInFlight;
+      const hold = this.userPaused || full || this.stopping !== undefined;
+      if (hold && !stream.isPaused()) stream.pause();
+      else if (!hold && stream.isPaused()) stream.resume();
+    }
   }
 
-  private changeInFlight(delta: number): void {
+  private changeInFlight(lane: Lane, delta: number): void {
+    lane.inFlight += delta;
     this.inFlightCount += delta;
+    if (lane.name === 'retry') this.updateFlow();
     if (!this.flowPaused && this.inFlightCount >= this.maxInFlight) {
       this.flowPaused = true;
       this.updateFlow();
@@ -146,36 +185,32 @@ export class GroupConsumer implements Consumer {
     if (this.inFlightCount === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
-  private isAssigned(topic: string, partition: number): boolean {
-    const assignments = this.client.assignments;
-    return assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false;
-  }
-
-  private onRecord(record: Record): void {
-    if (this.stopping || !this.isAssigned(record.topic, record.partition)) return;
-    const tp = `${record.topic}:${record.partition}`;
-    let tracker = this.offsets.get(tp);
+  private onRecord(lane: Lane, record: Record): void {
+    const assigned = lane.client.assignments?.some((a) => a.topic === record.topic && a.partitions.includes(record.partition)) ?? false;
+    if (this.stopping || !assigned) return;
+    let tracker = lane.offsets.get(record.partition);
     if (tracker === undefined) {
       tracker = new PartitionOffsets();
-      this.offsets.set(tp, tracker);
+      lane.offsets.set(record.partition, tracker);
     }
     if (!tracker.delivered(record.offset)) return;
     const envelope = fromKafkaRecord(record);
-    const epoch = this.epoch;
-    this.changeInFlight(1);
+    const epoch = lane.epoch;
+    this.changeInFlight(lane, 1);
     const key = envelope.message.key;
-    const task = () => this.handle(record, envelope, epoch, tracker);
-    if (record.topic === this.retryTopic && envelope.dueAt > this.s.options.clock.now().getTime()) {
-      void this.s.options.sleep(envelope.dueAt - this.s.options.clock.now().getTime(), this.stopSignal.signal).then(() => {
-        if (this.stopping || epoch !== this.epoch) this.changeInFlight(-1);
-        else this.scheduler.submit(key, task);
+    const task = () => this.handle(lane, record, envelope, epoch, tracker);
+    const wait = envelope.dueAt - this.s.options.clock.now().getTime();
+    if (lane.name === 'retry' && wait > 0) {
+      void this.s.options.sleep(wait, this.stopSignal.signal).then(() => {
+        if (this.stopping || epoch !== lane.epoch) this.changeInFlight(lane, -1);
+        else this.scheduler.submit(key, task, lane.name);
       });
     } else {
-      this.scheduler.submit(key, task);
+      this.scheduler.submit(key, task, lane.name);
     }
   }
 
-  private async handle(record: Record, envelope: RecordEnvelope, epoch: number, tracker: PartitionOffsets): Promise<void> {
+  private async handle(lane: Lane, record: Record, envelope: RecordEnvelope, epoch: number, tracker: PartitionOffsets): Promise<void> {
     let settled = false;
     try {
       if (this.stopping) return;
@@ -196,11 +231,11 @@ export class GroupConsumer implements Consumer {
         settled = await this.handOver(delivered, error);
       }
     } finally {
-      if (settled && epoch === this.epoch) {
+      if (settled && epoch === lane.epoch) {
         tracker.finish(record.offset);
         this.scheduleCommit();
       }
-      this.changeInFlight(-1);
+      this.changeInFlight(lane, -1);
     }
   }
 
@@ -210,7 +245,7 @@ export class GroupConsumer implements Consumer {
     const now = options.clock.now();
     const { destination: _d, attempt, ...message } = delivered;
     const record = policy.shouldRetry(attempt, error)
-      ? toKafkaRecord(this.retryTopic, message, {
+      ? toKafkaRecord((this.lanes[1] as Lane).topic, message, {
           [KAFKA_HEADERS.retryAttempt]: String(attempt + 1),
           [KAFKA_HEADERS.retryDue]: String(now.getTime() + policy.delayAfter(attempt)),
         })
@@ -235,27 +270,25 @@ export class GroupConsumer implements Consumer {
     if (this.commitTimer !== undefined) return;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
-      void this.commit();
+      void this.commitAll();
     }, this.s.options.consumer.commitIntervalMs);
   }
 
-  private takeOffsets(): Array<{ topic: string; partition: number; offset: bigint; leaderEpoch: number }> {
-    const out = [];
-    for (const [tp, tracker] of this.offsets) {
-      const offset = tracker.takeCommit();
-      if (offset === undefined) continue;
-      const at = tp.lastIndexOf(':');
-      out.push({ topic: tp.slice(0, at), partition: Number(tp.slice(at + 1)), offset, leaderEpoch: -1 });
-    }
-    return out;
+  private commitAll(): Promise<void> {
+    return Promise.all(this.lanes.map((lane) => this.commit(lane))).then(() => {});
   }
 
   /** Commits what finished; commits run one after another so offsets only move forward. */
-  private commit(offsets = this.takeOffsets()): Promise<void> {
+  private commit(lane: Lane): Promise<void> {
+    const offsets: Array<{ topic: string; partition: number; offset: bigint; leaderEpoch: number }> = [];
+    for (const [partition, tracker] of lane.offsets) {
+      const offset = tracker.takeCommit();
+      if (offset !== undefined) offsets.push({ topic: lane.topic, partition, offset, leaderEpoch: -1 });
+    }
     if (offsets.length === 0) return this.commitChain;
     this.commitChain = this.commitChain.then(async () => {
       try {
-        await this.client.commit({ offsets });
+        await lane.client.commit({ offsets });
       } catch {
         // Not committed: the records are redelivered after a restart or rebalance (at-least-once).
       }
@@ -263,15 +296,15 @@ export class GroupConsumer implements Consumer {
     return this.commitChain;
   }
 
-  private onRebalance(): void {
+  private onRebalance(lane: Lane): void {
     // After a (re)join the client refetches from the committed offsets: queued work would run twice
     // and revoked partitions now belong to another member. Commit what finished, drop what is queued.
-    if (this.offsets.size === 0 && this.scheduler.size === 0) return;
-    void this.commit();
-    this.epoch += 1;
-    const dropped = this.scheduler.clearQueued();
-    this.offsets.clear();
-    if (dropped > 0) this.changeInFlight(-dropped);
+    if (lane.offsets.size === 0) return;
+    void this.commit(lane);
+    lane.epoch += 1;
+    const dropped = this.scheduler.clearQueued(lane.name);
+    lane.offsets.clear();
+    if (dropped > 0) this.changeInFlight(lane, -dropped);
   }
 
   private async fail(error: unknown): Promise<void> {
@@ -298,8 +331,8 @@ export class GroupConsumer implements Consumer {
     if (this.inFlightCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
-    await this.commit();
-    await this.stream?.close().catch(() => {});
-    await closeQuietly(this.client);
+    await this.commitAll();
+    await Promise.all(this.lanes.map((lane) => lane.stream?.close().catch(() => {})));
+    await Promise.all(this.lanes.map((lane) => closeQuietly(lane.client)));
   }
 }

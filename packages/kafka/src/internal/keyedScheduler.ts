@@ -3,7 +3,7 @@
  * time in submission order; tasks of different keys run in parallel up to `concurrency`.
  */
 export class KeyedScheduler {
-  private readonly queues = new Map<string, Array<() => Promise<void>>>();
+  private readonly queues = new Map<string, Array<{ tag: string; run: () => Promise<void> }>>();
   private readonly ready: string[] = [];
   private readonly busy = new Set<string>();
   private running = 0;
@@ -21,26 +21,28 @@ export class KeyedScheduler {
     return this.running;
   }
 
-  submit(key: string, task: () => Promise<void>): void {
+  /** Queues `task` behind earlier tasks of `key`; `tag` lets `clearQueued` drop one source's tasks. */
+  submit(key: string, task: () => Promise<void>, tag = ''): void {
     let queue = this.queues.get(key);
     if (queue === undefined) {
       queue = [];
       this.queues.set(key, queue);
     }
-    queue.push(task);
+    queue.push({ tag, run: task });
     if (!this.busy.has(key) && queue.length === 1) this.ready.push(key);
     this.pump();
   }
 
-  /** Drops tasks that have not started; running ones finish. Returns how many were dropped. */
-  clearQueued(): number {
+  /** Drops tasks with `tag` that have not started; running ones finish. Returns how many were dropped. */
+  clearQueued(tag = ''): number {
     let dropped = 0;
     for (const [key, queue] of this.queues) {
-      dropped += queue.length;
-      if (!this.busy.has(key)) this.queues.delete(key);
-      else queue.length = 0;
+      const kept = queue.filter((t) => t.tag !== tag);
+      dropped += queue.length - kept.length;
+      queue.splice(0, queue.length, ...kept);
+      if (queue.length === 0 && !this.busy.has(key)) this.queues.delete(key);
     }
-    this.ready.length = 0;
+    for (let i = this.ready.length - 1; i >= 0; i -= 1) if (!this.queues.has(this.ready[i] as string)) this.ready.splice(i, 1);
     return dropped;
   }
 
@@ -49,10 +51,14 @@ export class KeyedScheduler {
       const key = this.ready.shift() as string;
       const queue = this.queues.get(key);
       const task = queue?.shift();
-      if (task === undefined) continue;
+      if (task === undefined) {
+        if (queue?.length === 0 && !this.busy.has(key)) this.queues.delete(key);
+        continue;
+      }
       this.busy.add(key);
       this.running += 1;
-      void task()
+      void task
+        .run()
         .catch(() => {})
         .finally(() => {
           this.running -= 1;
