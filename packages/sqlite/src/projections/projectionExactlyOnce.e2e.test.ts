@@ -35,7 +35,7 @@ test('balance += amount over 10,000 events while the runner process is SIGKILLed
     }
     const head = await store.headPosition();
     expect(head).toBe(10_000n);
-    await runChildUntil({ script, args: [path] }, async () => (await checkpoint()) === head);
+    await runChildUntil({ script, args: [path, 'finish'] }, async () => (await checkpoint()) === head);
 
     const events = await store.readAll({ maxCount: 100_000 });
     expect(events).toHaveLength(10_000);
