@@ -1,0 +1,164 @@
+/**
+ * Assembles the shop from its configuration: the services this process runs, the relay that
+ * publishes their integration events, their consumers, the read models and (optionally) the HTTP API.
+ * `npm start` runs everything in one process; distributed mode runs one service per process.
+ */
+import {
+  type Binding,
+  type Clock,
+  type Consumer,
+  createJsonSerde,
+  createProjectionRunner,
+  createRelay,
+  defineBinding,
+  eventToMessage,
+  type ProjectionRunner,
+  type Relay,
+  type RelayRoute,
+  runInMessageContext,
+  systemClock,
+  type Transport,
+  withJsonSerde,
+} from '@eventfold/core';
+import { createSqliteProjectionTarget } from '@eventfold/sqlite';
+import type { ServiceName, ShopConfig } from './config/loadConfig.js';
+import { type Context, DESTINATIONS, INTEGRATION_READERS, type IntegrationMessage, ownerOf, toIntegrationEvent } from './contracts/integrationEvents.js';
+import { fulfilmentSubscriptions } from './fulfilment/fulfilmentWiring.js';
+import { type Infrastructure, openInfrastructure } from './infrastructure.js';
+import { SEED_CATALOGUE } from './inventory/catalogue.js';
+import { catalogueProjection } from './readModels/catalogueProjection.js';
+import { ordersProjection } from './readModels/ordersProjection.js';
+import { createShopServices, type ShopServices } from './shopServices.js';
+
+/** Which contexts' events a service publishes. The saga log travels with the orders service. */
+const PUBLISHES: Record<ServiceName, Context[]> = {
+  orders: ['orders', 'fulfilment'],
+  payments: ['payments'],
+  inventory: ['inventory'],
+  shipping: ['shipping'],
+};
+
+export interface Shop {
+  readonly config: ShopConfig;
+  readonly infrastructure: Infrastructure;
+  readonly services: ShopServices;
+  readonly projections: readonly ProjectionRunner[];
+  /** Consumer bindings of this process, by name (the dead-letter API lists them). */
+  readonly consumerBindings: ReadonlyMap<string, Binding>;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  /** Wakes the relay and projections after a write in this process (lower latency than polling). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export interface CreateShopOptions {
+  clock?: Clock;
+  processName?: string;
+  readModelPath?: string;
+  /** Relay poll interval when caught up, in ms. Default 5. */
+  relayPollMs?: number;
+  /** Handlers per consumer running at once (per-order order is kept). Default 16. */
+  concurrency?: number;
+  onError?: (error: unknown) => void;
+}
+
+function outgoingRoute(context: Context, binder: string): RelayRoute {
+  const binding = defineBinding(`${context}-out`, { binder, destination: DESTINATIONS[context] });
+  return {
+    binding,
+    filter: (event) => ownerOf(event.streamId) === context,
+    toMessage: (event) => {
+      const integration = toIntegrationEvent(context, event);
+      if (integration === undefined) return undefined;
+      // Keyed by order: every message about one order keeps its order on each destination.
+      return eventToMessage({ ...event, data: integration.data as never }, integration.data.orderId);
+    },
+  };
+}
+
+export async function createShop(config: ShopConfig, options: CreateShopOptions = {}): Promise<Shop> {
+  const clock = options.clock ?? systemClock;
+  const infrastructure = await openInfrastructure(config, {
+    clock,
+    ...(options.processName ? { processName: options.processName } : {}),
+    ...(options.readModelPath ? { readModelPath: options.readModelPath } : {}),
+  });
+  const { store, transport } = infrastructure;
+  const services = createShopServices(store);
+  const onError = options.onError ?? ((error: unknown) => console.error('[shop]', error));
+
+  if (config.seedCatalogue && config.services.includes('inventory')) {
+    for (const item of SEED_CATALOGUE) await services.inventory.list(item);
+  }
+
+  // Read models and their checkpoints commit in one SQLite transaction (exactly-once); with a separate
+  // read-model database the runner still reads the event store's log, and lag is counted from it.
+  const target = createSqliteProjectionTarget(infrastructure.readModels);
+  if (infrastructure.readModels !== (store as unknown)) delete target.countEventsAfter;
+  const projections: ProjectionRunner[] = (config.http ? [ordersProjection(), catalogueProjection()] : []).map((projection) =>
+    createProjectionRunner({ store, projection, target, pollIntervalMs: 10, clock }),
+  );
+
+  const publishes = [...new Set(config.services.flatMap((s) => PUBLISHES[s]))];
+  const routes = publishes.map((context) => outgoingRoute(context, transport.binder));
+  for (const route of routes) await transport.provision(route.binding);
+  const relay: Relay = createRelay({
+    name: config.services.length === 4 ? 'shop-relay' : `shop-relay-${config.services.join('-')}`,
+    store,
+    transport,
+    routes,
+    lease: infrastructure.lease,
+    leaseTtlMs: 5_000,
+    pollIntervalMs: options.relayPollMs ?? 5,
+    retryDelayMs: 250,
+    clock,
+    onError,
+  });
+
+  const serde = createJsonSerde({ types: INTEGRATION_READERS });
+  const consumerBindings = new Map<string, Binding>();
+  const consumers: Consumer[] = [];
+  for (const sub of fulfilmentSubscriptions(config.sagaStyle, services, clock)) {
+    if (!config.services.includes(sub.service)) continue;
+    const binding = defineBinding(`${sub.group}-from-${sub.source}`, {
+      binder: transport.binder,
+      destination: DESTINATIONS[sub.source],
+      group: sub.group,
+      consumer: {
+        concurrency: options.concurrency ?? 16,
+        retry: { maxAttempts: 8, initialDelayMs: 20, multiplier: 2, maxDelayMs: 2_000 },
+      },
+    });
+    consumerBindings.set(binding.name, binding);
+    await transport.provision(binding);
+    const handler = withJsonSerde(serde, (message) =>
+      runInMessageContext({ messageId: message.id, correlationId: message.correlationId ?? message.id, causationId: message.id, headers: {} }, () =>
+        sub.handle({ type: message.type, data: message.data } as IntegrationMessage),
+      ),
+    );
+    consumers.push(await transport.subscribe(binding, handler));
+  }
+
+  void relay.start().catch(onError);
+  for (const runner of projections) await runner.start();
+
+  return {
+    config,
+    infrastructure,
+    services,
+    projections,
+    consumerBindings,
+    transport,
+    clock,
+    wake() {
+      for (const runner of projections) runner.wake();
+    },
+    async stop() {
+      await relay.stop();
+      await Promise.all(consumers.map((c) => c.stop()));
+      for (const runner of projections) await runner.stop();
+      await infrastructure.close();
+    },
+  };
+}

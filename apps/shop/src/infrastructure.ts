@@ -1,0 +1,86 @@
+/**
+ * Opens what the configuration names: the event store, the read-model database beside it, the relay
+ * lease and the transport. Adapters are chosen here only; the services see the core interfaces.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type Clock,
+  createInMemoryEventStore,
+  createInMemoryRelayLease,
+  createStoreTransport,
+  type EventStore,
+  type RelayLease,
+  systemClock,
+  type Transport,
+} from '@eventfold/core';
+import { createKafkaTransport } from '@eventfold/kafka';
+import { createPostgresEventStore, createPostgresRelayLease } from '@eventfold/postgres';
+import { createRabbitMqTransport } from '@eventfold/rabbitmq';
+import { createSqliteEventStore, createSqliteRelayLease, type SqliteEventStore } from '@eventfold/sqlite';
+import type { ShopConfig } from './config/loadConfig.js';
+
+export interface Infrastructure {
+  store: EventStore;
+  /**
+   * Where read models and their checkpoints live: the store's own SQLite file in embedded mode (one
+   * file, one backup, read model and checkpoint in one transaction), a private SQLite database otherwise.
+   */
+  readModels: SqliteEventStore;
+  lease: RelayLease;
+  transport: Transport;
+  close(): Promise<void>;
+}
+
+export interface InfrastructureOptions {
+  clock?: Clock;
+  /** File for the read models when the store is PostgreSQL. Default ':memory:' (rebuilt from the log at start). */
+  readModelPath?: string;
+  /** Name of this process in broker connections. */
+  processName?: string;
+}
+
+export async function openInfrastructure(config: ShopConfig, options: InfrastructureOptions = {}): Promise<Infrastructure> {
+  const clock = options.clock ?? systemClock;
+  const closers: (() => Promise<void> | void)[] = [];
+  let store: EventStore;
+  let readModels: SqliteEventStore;
+  let lease: RelayLease;
+  if (config.store.kind === 'sqlite') {
+    if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
+    const sqlite = createSqliteEventStore({ path: config.store.path, clock, busyTimeoutMs: 30_000 });
+    store = sqlite;
+    readModels = sqlite;
+    lease = createSqliteRelayLease({ database: sqlite.db, clock });
+  } else if (config.store.kind === 'memory') {
+    store = createInMemoryEventStore({ clock });
+    readModels = createSqliteEventStore({ path: ':memory:', clock });
+    closers.push(() => readModels.close());
+    lease = createInMemoryRelayLease({ clock });
+  } else {
+    const pg = await createPostgresEventStore({ connectionString: config.store.url, schema: config.store.schema, clock });
+    store = pg;
+    readModels = createSqliteEventStore({ path: options.readModelPath ?? ':memory:', clock });
+    closers.push(() => readModels.close());
+    lease = await createPostgresRelayLease({ store: pg, clock });
+  }
+  let transport: Transport;
+  if (config.transport.kind === 'inproc') {
+    transport = createStoreTransport({ store, clock, pollIntervalMs: 100 });
+  } else if (config.transport.kind === 'kafka') {
+    transport = createKafkaTransport({ brokers: config.transport.brokers, clientId: options.processName ?? 'eventfold-shop', clock });
+  } else {
+    transport = await createRabbitMqTransport({ url: config.transport.url, connectionName: options.processName ?? `eventfold-shop-${process.pid}`, clock });
+  }
+  return {
+    store,
+    readModels,
+    lease,
+    transport,
+    async close() {
+      await transport.close();
+      for (const close of closers.reverse()) await close();
+      await store.close();
+    },
+  };
+}

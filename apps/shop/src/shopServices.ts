@@ -1,0 +1,168 @@
+/**
+ * The four contexts' application services over one event store: each operation loads an aggregate,
+ * decides and appends (the repository retries on concurrency conflicts). Every operation is
+ * idempotent in its aggregate's state, so at-least-once delivery never doubles an effect.
+ */
+import { CommandRejectedError, createRepository, type EventStore, isEventfoldError, type Repository } from '@eventfold/core';
+import { fulfilmentSaga } from './fulfilment/fulfilmentSaga.js';
+import { type ReservedLine, reservationDecider } from './inventory/reservationDecider.js';
+import { stockDecider, stockSnapshots } from './inventory/stockDecider.js';
+import { type OrderLine, orderDecider, type RejectionReason, type ShippingAddress } from './orders/orderDecider.js';
+import { paymentDecider } from './payments/paymentDecider.js';
+import { shipmentDecider } from './shipping/shipmentDecider.js';
+
+export interface PlaceOrderInput {
+  orderId: string;
+  customerId: string;
+  lines: { sku: string; quantity: number }[];
+  shippingAddress: ShippingAddress;
+  paymentToken: string;
+}
+
+function repositories(store: EventStore) {
+  return {
+    orders: createRepository({ store, decider: orderDecider, maxAttempts: 10 }),
+    payments: createRepository({ store, decider: paymentDecider, maxAttempts: 10 }),
+    stock: createRepository({ store, decider: stockDecider, snapshots: stockSnapshots, maxAttempts: 50 }),
+    reservations: createRepository({ store, decider: reservationDecider, maxAttempts: 10 }),
+    shipments: createRepository({ store, decider: shipmentDecider, maxAttempts: 10 }),
+    fulfilment: createRepository({ store, decider: fulfilmentSaga, maxAttempts: 10 }),
+  };
+}
+export type ShopRepositories = ReturnType<typeof repositories>;
+
+export interface ShopServices {
+  readonly repositories: ShopRepositories;
+  readonly orders: {
+    place(input: PlaceOrderInput, now: Date): Promise<{ position: bigint | undefined; total: number }>;
+    cancel(orderId: string, reason: string): Promise<bigint | undefined>;
+    complete(orderId: string): Promise<void>;
+    reject(orderId: string, reason: RejectionReason): Promise<void>;
+    confirm(orderId: string, which: 'payment' | 'stock'): Promise<void>;
+  };
+  readonly payments: {
+    authorize(data: { orderId: string; customerId: string; amount: number; paymentToken: string }): Promise<void>;
+    capture(orderId: string): Promise<void>;
+    void(orderId: string, reason: string): Promise<void>;
+  };
+  readonly inventory: {
+    list(item: { sku: string; name: string; description: string; unitPrice: number; quantity: number }): Promise<void>;
+    add(sku: string, quantity: number): Promise<bigint | undefined>;
+    reserve(orderId: string, lines: readonly ReservedLine[]): Promise<void>;
+    release(orderId: string, reason: string): Promise<void>;
+    commit(orderId: string): Promise<void>;
+  };
+  readonly shipping: {
+    schedule(data: { orderId: string; lines: ReservedLine[]; shippingAddress: ShippingAddress }, now: Date): Promise<void>;
+    cancel(orderId: string, reason: string): Promise<void>;
+  };
+}
+
+/** Merges lines of the same SKU so one stock item is reserved once per order. */
+function bySku(lines: readonly ReservedLine[]): ReservedLine[] {
+  const merged = new Map<string, number>();
+  for (const l of lines) merged.set(l.sku, (merged.get(l.sku) ?? 0) + l.quantity);
+  return [...merged].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+export function createShopServices(store: EventStore): ShopServices {
+  const repos = repositories(store);
+
+  async function releaseLines(orderId: string, lines: readonly ReservedLine[]): Promise<void> {
+    for (const line of lines) await repos.stock.handle(line.sku, { type: 'ReleaseStock', data: { sku: line.sku, orderId } });
+  }
+
+  return {
+    repositories: repos,
+    orders: {
+      async place(input, now) {
+        // Prices come from the catalogue at placement: the order records what the customer was quoted.
+        const lines: OrderLine[] = [];
+        for (const line of input.lines) {
+          const { state } = await repos.stock.load(line.sku);
+          if (!state.listed) throw new CommandRejectedError('UnknownProduct', `No product with SKU "${line.sku}" is in the catalogue.`, { sku: line.sku });
+          lines.push({ sku: line.sku, quantity: line.quantity, unitPrice: state.unitPrice });
+        }
+        const result = await repos.orders.handle(input.orderId, {
+          type: 'PlaceOrder',
+          data: { ...input, lines, placedAt: now.toISOString() },
+        });
+        return { position: result.globalPosition, total: result.state.total };
+      },
+      async cancel(orderId, reason) {
+        return (await repos.orders.handle(orderId, { type: 'CancelOrder', data: { orderId, reason } })).globalPosition;
+      },
+      async complete(orderId) {
+        await repos.orders.handle(orderId, { type: 'CompleteOrder', data: { orderId } });
+      },
+      async reject(orderId, reason) {
+        await repos.orders.handle(orderId, { type: 'RejectOrder', data: { orderId, reason } });
+      },
+      async confirm(orderId, which) {
+        await repos.orders.handle(orderId, { type: which === 'payment' ? 'ConfirmOrderPayment' : 'ConfirmOrderStock', data: { orderId } });
+      },
+    },
+    payments: {
+      async authorize(data) {
+        await repos.payments.handle(data.orderId, { type: 'AuthorizePayment', data });
+      },
+      async capture(orderId) {
+        await repos.payments.handle(orderId, { type: 'CapturePayment', data: { orderId } });
+      },
+      async void(orderId, reason) {
+        await repos.payments.handle(orderId, { type: 'VoidPayment', data: { orderId, reason } });
+      },
+    },
+    inventory: {
+      async list(item) {
+        await repos.stock.handle(item.sku, { type: 'ListStock', data: item });
+      },
+      async add(sku, quantity) {
+        return (await repos.stock.handle(sku, { type: 'AddStock', data: { sku, quantity } })).globalPosition;
+      },
+      async reserve(orderId, requested) {
+        const current = await repos.reservations.load(orderId);
+        if (current.state.status !== 'none') return; // decided before, or released before the request arrived
+        const lines = bySku(requested);
+        const reserved: ReservedLine[] = [];
+        for (const line of lines) {
+          try {
+            await repos.stock.handle(line.sku, { type: 'ReserveStock', data: { sku: line.sku, orderId, quantity: line.quantity } });
+            reserved.push(line);
+          } catch (error) {
+            if (!isEventfoldError(error, 'EVENTFOLD_COMMAND_REJECTED')) throw error;
+            await releaseLines(orderId, reserved);
+            const context = error.context as { requested?: number; available?: number };
+            await repos.reservations.handle(orderId, {
+              type: 'RejectReservation',
+              data: { orderId, sku: line.sku, requested: context.requested ?? line.quantity, available: context.available ?? 0 },
+            });
+            return;
+          }
+        }
+        const result = await repos.reservations.handle(orderId, { type: 'ConfirmReservation', data: { orderId, lines } });
+        // A release recorded while we reserved wins: give the units back (stock release is idempotent per order).
+        if (result.state.status !== 'confirmed' && result.state.status !== 'committed') await releaseLines(orderId, lines);
+      },
+      async release(orderId, reason) {
+        const current = await repos.reservations.load(orderId);
+        if (current.state.status === 'confirmed') await releaseLines(orderId, current.state.lines);
+        await repos.reservations.handle(orderId, { type: 'ReleaseReservation', data: { orderId, reason } });
+      },
+      async commit(orderId) {
+        const current = await repos.reservations.load(orderId);
+        if (current.state.status !== 'confirmed' && current.state.status !== 'committed') return;
+        for (const line of current.state.lines) await repos.stock.handle(line.sku, { type: 'ShipStock', data: { sku: line.sku, orderId } });
+        await repos.reservations.handle(orderId, { type: 'CommitReservation', data: { orderId } });
+      },
+    },
+    shipping: {
+      async schedule(data, now) {
+        await repos.shipments.handle(data.orderId, { type: 'ScheduleShipment', data: { ...data, scheduledAt: now.toISOString() } });
+      },
+      async cancel(orderId, reason) {
+        await repos.shipments.handle(orderId, { type: 'CancelShipment', data: { orderId, reason } });
+      },
+    },
+  };
+}
