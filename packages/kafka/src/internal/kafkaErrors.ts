@@ -36,6 +36,19 @@ export function describeKafkaError(error: unknown): string {
 /** The EventfoldError for a failed Kafka `operation` (e.g. 'publish to "orders"'). */
 export function toKafkaTransportError(error: unknown, operation: string, context: Record<string, unknown> = {}): EventfoldError {
   if (isEventfoldError(error)) return error;
+  // The client's own metadata check says "Unknown topic <name>." (a UserError without an apiId).
+  const unknownTopic = /Unknown topic ([^\s]+?)\.?$/.exec(error instanceof Error ? error.message : '');
+  if (unknownTopic) {
+    return new EventfoldError(
+      'EVENTFOLD_PUBLISH_REJECTED',
+      `Kafka refused to ${operation}: topic "${unknownTopic[1]}" does not exist. Call transport.provision(binding) first (topic auto-creation is off).`,
+      {
+        cause: error,
+        retryable: false,
+        context: { ...context, topic: unknownTopic[1] },
+      },
+    );
+  }
   for (const [apiId, why] of Object.entries(PERMANENT_API_ERRORS)) {
     if (find(error, 'apiId', apiId)) {
       return new EventfoldError('EVENTFOLD_PUBLISH_REJECTED', `Kafka refused to ${operation}: ${why} (${apiId}).`, {
