@@ -150,3 +150,52 @@ export { idempotency, type IdempotencyOptions, type IdempotencyStore, type Logge
 export { createMemoryProjectionTarget, type ProjectionTarget } from './cqrs/projectionTarget.js';
 export { ProjectionTimeoutError } from './cqrs/projectionTimeoutError.js';
 export { type StandardSchemaV1, validateWithSchema } from './cqrs/validateWithSchema.js';
+export { createReactor, type Reactor, type ReactorOptions } from './sagas/createReactor.js';
+export { createSagaOperator, type SagaInstanceStatus, type SagaOperator, type SagaOperatorOptions } from './sagas/createSagaOperator.js';
+export { createSagaRunner, type SagaRunner, type SagaRunnerOptions } from './sagas/createSagaRunner.js';
+export { decideSaga, type DecideSagaContext, type SagaInput } from './sagas/decideSaga.js';
+export { defineReaction, type Reaction, type ReactionContext } from './sagas/defineReaction.js';
+export {
+  defineSaga,
+  type ReplyHandler,
+  type ReplyMap,
+  type ReplyVerdict,
+  type SagaCompensation,
+  type SagaDefinition,
+  type SagaDefinitionOptions,
+  type SagaInputEvent,
+  type SagaStep,
+  type SagaStepContext,
+  type StepOutcome,
+} from './sagas/defineSaga.js';
+export { deterministicId } from './sagas/deterministicId.js';
+export {
+  type DeliveredSagaCommand,
+  readSagaCommand,
+  SAGA_HEADERS,
+  sagaCommandMessage,
+  sagaCommandRoute,
+  type SagaCommandRouteOptions,
+} from './sagas/sagaCommandRoute.js';
+export {
+  SAGA_NEEDS_ATTENTION_CHANNEL,
+  SAGA_TRANSITION_CHANNEL,
+  type SagaNeedsAttentionMessage,
+  type SagaTransitionMessage,
+} from './sagas/sagaDiagnostics.js';
+export { createSagaEngine, type LoadedSaga, type SagaEngine, type SagaEngineOptions } from './sagas/sagaEngine.js';
+export { SagaNotFoundError, SagaStateError } from './sagas/sagaErrors.js';
+export {
+  isSagaLogEvent,
+  SAGA_LOG_EVENT_TYPES,
+  type SagaCommand,
+  type SagaLogEvent,
+  type SagaLogEventMap,
+  type SagaPhase,
+  type SagaStatus,
+  sagaStreamId,
+  TERMINAL_SAGA_STATUSES,
+} from './sagas/sagaLog.js';
+export { evolveSaga, foldSaga, initialSagaState, type SagaState } from './sagas/sagaState.js';
+export { assertTimers, createInMemoryTimerStore, type DurableTimer, type InMemoryTimerStore, type TimerStore } from './sagas/timerStore.js';
+export { type FlowStep, type FlowTrace, formatFlow, type TraceFlowOptions, traceFlow } from './sagas/traceFlow.js';

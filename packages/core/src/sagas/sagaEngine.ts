@@ -1,0 +1,142 @@
+/**
+ * The saga engine: load an instance's log, decide, append with the expected version. Every writer of
+ * a saga log — the runner (starts and replies from the global log), the timer pump and the operator
+ * API — goes through `apply`, so concurrent writers meet at the stream's version and retry. Event
+ * ids derive from the input, so an input handled twice (a crash before the checkpoint moved, a
+ * duplicate delivery) is recognised from the log and changes nothing.
+ */
+import type { Clock } from '../clock.js';
+import type { EventToAppend, RecordedEvent } from '../envelope.js';
+import { isEventfoldError } from '../errors.js';
+import type { EventStore } from '../eventStore.js';
+import { decideSaga, type SagaInput } from './decideSaga.js';
+import type { SagaDefinition } from './defineSaga.js';
+import { deterministicId } from './deterministicId.js';
+import { publishSagaNeedsAttention, publishSagaTransition } from './sagaDiagnostics.js';
+import { type CausedSagaLogEvent, isSagaLogEvent, type SagaLogEvent, sagaStreamId, sagaStreamPrefix } from './sagaLog.js';
+import { foldSaga, type SagaState } from './sagaState.js';
+import type { DurableTimer, TimerStore } from './timerStore.js';
+
+export interface SagaEngineOptions {
+  store: Pick<EventStore, 'readStream' | 'appendToStream'>;
+  // biome-ignore lint/suspicious/noExplicitAny: the engine runs any saga; its data and event types do not matter here.
+  saga: SagaDefinition<any, any>;
+  timers: TimerStore;
+  clock: Clock;
+  random: () => number;
+}
+
+export interface LoadedSaga {
+  state: SagaState;
+  events: RecordedEvent[];
+}
+
+export interface SagaEngine {
+  readonly timerOwner: string;
+  load(sagaId: string): Promise<LoadedSaga>;
+  /** Decides on one input and appends the result; resolves with what was appended (empty: nothing to do). */
+  apply(sagaId: string, input: SagaInput, meta?: { correlationId?: string }): Promise<{ appended: SagaLogEvent[]; state: SagaState }>;
+  /** One event of the global log: a start, a reply, or a timer to (re)schedule. */
+  handleLogEvent(event: RecordedEvent): Promise<void>;
+  /** A due timer: the saga decides what it means now. */
+  fire(timer: DurableTimer): Promise<void>;
+}
+
+const MAX_CONFLICT_RETRIES = 20;
+
+export function toSagaLogEvents(events: readonly RecordedEvent[]): CausedSagaLogEvent[] {
+  return events.filter(isSagaLogEvent).map((e) => ({ type: e.type, data: e.data, causationId: e.causationId }) as CausedSagaLogEvent);
+}
+
+export function timersOf(sagaName: string, events: readonly { type: string; data: unknown }[]): DurableTimer[] {
+  const timers: DurableTimer[] = [];
+  for (const event of events) {
+    if (event.type !== 'SagaTimerScheduled') continue;
+    const data = event.data as { timerId: string; sagaId: string; dueAt: string };
+    timers.push({ id: data.timerId, owner: `saga:${sagaName}`, key: data.sagaId, dueAt: new Date(data.dueAt), payload: { sagaId: data.sagaId } });
+  }
+  return timers;
+}
+
+export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
+  const { store, saga, timers, clock, random } = options;
+  const prefix = sagaStreamPrefix(saga.name);
+  const timerOwner = `saga:${saga.name}`;
+
+  const load = async (sagaId: string): Promise<LoadedSaga> => {
+    const events = await store.readStream(sagaStreamId(saga.name, sagaId));
+    return { events, state: foldSaga(toSagaLogEvents(events)) };
+  };
+
+  const apply: SagaEngine['apply'] = async (sagaId, input, meta = {}) => {
+    const streamId = sagaStreamId(saga.name, sagaId);
+    for (let attempt = 1; ; attempt++) {
+      const { state, events } = await load(sagaId);
+      const decided = decideSaga(saga, state, input, { streamId, now: clock.now(), random });
+      if (decided.length === 0) return { appended: [], state };
+      const correlationId = events[0]?.correlationId ?? meta.correlationId;
+      const toAppend = decided.map(
+        (e, i): EventToAppend<string, unknown> => ({
+          type: e.type,
+          data: e.data,
+          // A command's event id is its command id: the relayed message id that consumers dedupe on.
+          eventId: e.type === 'SagaCommandIssued' ? e.data.commandId : deterministicId(streamId, 'event', input.id, String(i)),
+          causationId: input.id,
+          ...(correlationId !== undefined ? { correlationId } : {}),
+        }),
+      );
+      try {
+        await store.appendToStream(streamId, toAppend, { expectedVersion: state.version === 0 ? 'no_stream' : state.version });
+      } catch (error) {
+        if (attempt < MAX_CONFLICT_RETRIES && isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) continue;
+        throw error;
+      }
+      const after = foldSaga(
+        decided.map((e) => ({ ...e, causationId: input.id }) as CausedSagaLogEvent),
+        state,
+      );
+      // Timers are also scheduled when the runner reads these events back from the log; doing it now saves a round.
+      const scheduled = timersOf(saga.name, decided);
+      if (scheduled.length > 0) await timers.schedule(scheduled);
+      const obsolete = [state.timeoutTimerId, state.retryTimerId].filter(
+        (id): id is string => id !== undefined && id !== after.timeoutTimerId && id !== after.retryTimerId,
+      );
+      // A step that got its answer no longer needs its timeout; firing it would change nothing, so skip the work.
+      if (obsolete.length > 0) await timers.markFired(obsolete);
+      let status = state;
+      for (const event of decided) {
+        status = foldSaga([event as CausedSagaLogEvent], status);
+        publishSagaTransition({ saga: saga.name, sagaId, type: event.type, status: status.status });
+        if (event.type === 'SagaAttentionRequested') publishSagaNeedsAttention(event.data);
+      }
+      return { appended: decided, state: after };
+    }
+  };
+
+  return {
+    timerOwner,
+    load,
+    apply,
+    async handleLogEvent(event) {
+      if (event.streamId.startsWith(prefix)) {
+        if (event.type === 'SagaTimerScheduled') await timers.schedule(timersOf(saga.name, [event]));
+        return;
+      }
+      if (saga.startTypes.has(event.type)) {
+        const start = saga.startedBy[event.type] as ((e: RecordedEvent) => { sagaId: string } | undefined) | undefined;
+        const started = start?.(event);
+        if (started === undefined) return;
+        await apply(started.sagaId, { kind: 'start', id: event.eventId, event }, { correlationId: event.correlationId ?? event.eventId });
+        return;
+      }
+      if (saga.replyTypes.has(event.type)) {
+        const sagaId = saga.associate(event);
+        if (sagaId === undefined) return;
+        await apply(sagaId, { kind: 'reply', id: event.eventId, event });
+      }
+    },
+    async fire(timer) {
+      await apply(timer.key, { kind: 'timer', id: timer.id });
+    },
+  };
+}
