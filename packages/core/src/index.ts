@@ -2,6 +2,46 @@
 
 export { CheckpointConflictError } from './checkpointConflictError.js';
 export { type Clock, createManualClock, type ManualClock, systemClock } from './clock.js';
+export { DuplicateHandlerError, NoHandlerError, ValidationError, type ValidationIssue } from './cqrs/busErrors.js';
+export { type ConnectEventBusOptions, connectEventBus } from './cqrs/connectEventBus.js';
+export {
+  type CommandBus,
+  type CommandBusOptions,
+  createCommandBus,
+  type DispatchOptions,
+  type HandlerFn,
+  type Message,
+  type MessageEnvelope,
+  type Middleware,
+  type RegisterOptions,
+} from './cqrs/createCommandBus.js';
+export { createEventBus, type EventBus, type EventBusHandler } from './cqrs/createEventBus.js';
+export { createPositionWaiter, type PositionWaiterOptions } from './cqrs/createPositionWaiter.js';
+export {
+  createProjectionRunner,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionState,
+  type ProjectionStatus,
+  type RebuildOptions,
+  type RebuildProgress,
+} from './cqrs/createProjectionRunner.js';
+export {
+  createQueryBus,
+  type QueryBus,
+  type QueryBusOptions,
+  type QueryOptions,
+  type WaitForPosition,
+  type WaitForPositionOptions,
+} from './cqrs/createQueryBus.js';
+export { defineProjection, type Projection, type ProjectionHandler, type ProjectionHandlers, type ProjectionOptions } from './cqrs/defineProjection.js';
+export { formatProgress } from './cqrs/formatProgress.js';
+export { projectionFromClass, registerEventHandlers, registerQueryHandlers } from './cqrs/fromHandlerClass.js';
+export { currentMessageContext, type MessageContext, runInMessageContext } from './cqrs/messageContext.js';
+export { type IdempotencyOptions, type IdempotencyStore, idempotency, type Logger, type LoggingOptions, logging } from './cqrs/middleware.js';
+export { createMemoryProjectionTarget, type ProjectionTarget } from './cqrs/projectionTarget.js';
+export { ProjectionTimeoutError } from './cqrs/projectionTimeoutError.js';
+export { type StandardSchemaV1, validateWithSchema } from './cqrs/validateWithSchema.js';
 export {
   compareGlobalPositions,
   type EventMetadata,
@@ -36,6 +76,33 @@ export type {
   Snapshot,
   SnapshotStore,
 } from './eventStore.js';
+export { checkEventNames, type EventNameViolation, isPastParticiple } from './eventsourcing/checkEventNames.js';
+export { CommandRejectedError } from './eventsourcing/commandRejectedError.js';
+export { createRepository, type HandleOptions, type HandleResult, type Repository, type RepositoryOptions } from './eventsourcing/createRepository.js';
+export {
+  type Command,
+  type Decider,
+  type DomainEvent,
+  declaredEventTypes,
+  declareEventTypes,
+  defineDecider,
+  fold,
+  toEventList,
+} from './eventsourcing/decider.js';
+export {
+  Aggregate,
+  type AggregateOptions,
+  aggregateSnapshotPolicy,
+  CommandHandler,
+  EventHandler,
+  EventSourcingHandler,
+  fromAggregate,
+  QueryHandler,
+} from './eventsourcing/decorators.js';
+export { defineUpcasters, noUpcasters, type Upcaster, type UpcasterRegistry, UpcastFailedError } from './eventsourcing/defineUpcasters.js';
+export { type LoadAggregateOptions, type LoadedAggregate, loadAggregate } from './eventsourcing/loadAggregate.js';
+export { defineSnapshotPolicy, type SnapshotDecision, type SnapshotOptions, type SnapshotPolicy } from './eventsourcing/snapshotPolicy.js';
+export { withUpcasting } from './eventsourcing/withUpcasting.js';
 export { assertExpectedVersion, type ExpectedVersion, matchesExpectedVersion } from './expectedVersion.js';
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './inMemoryEventStore.js';
 export { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions } from './inputChecks.js';
@@ -101,59 +168,10 @@ export {
   type PreparedEvent,
   prepareAppend,
 } from './prepareAppend.js';
-export {
-  createCatchUpSubscription,
-  createNotifier,
-  type Notifier,
-  type SubscribeOptions,
-  type Subscription,
-} from './subscription.js';
-export { isUuid, uuidv7 } from './uuidv7.js';
-export { CommandRejectedError } from './eventsourcing/commandRejectedError.js';
-export { type Command, type Decider, type DomainEvent, declaredEventTypes, declareEventTypes, defineDecider, fold, toEventList } from './eventsourcing/decider.js';
-export { checkEventNames, type EventNameViolation, isPastParticiple } from './eventsourcing/checkEventNames.js';
-export {
-  Aggregate,
-  type AggregateOptions,
-  aggregateSnapshotPolicy,
-  CommandHandler,
-  EventHandler,
-  EventSourcingHandler,
-  fromAggregate,
-  QueryHandler,
-} from './eventsourcing/decorators.js';
-export { defineUpcasters, noUpcasters, type Upcaster, type UpcasterRegistry, UpcastFailedError } from './eventsourcing/defineUpcasters.js';
-export { type LoadAggregateOptions, type LoadedAggregate, loadAggregate } from './eventsourcing/loadAggregate.js';
-export { createRepository, type HandleOptions, type HandleResult, type Repository, type RepositoryOptions } from './eventsourcing/createRepository.js';
-export { defineSnapshotPolicy, type SnapshotDecision, type SnapshotOptions, type SnapshotPolicy } from './eventsourcing/snapshotPolicy.js';
-export { withUpcasting } from './eventsourcing/withUpcasting.js';
-export { DuplicateHandlerError, NoHandlerError, ValidationError, type ValidationIssue } from './cqrs/busErrors.js';
-export { type CommandBus, type CommandBusOptions, createCommandBus, type DispatchOptions, type HandlerFn, type Message, type MessageEnvelope, type Middleware, type RegisterOptions } from './cqrs/createCommandBus.js';
-export { createEventBus, type EventBus, type EventBusHandler } from './cqrs/createEventBus.js';
-export { createPositionWaiter, type PositionWaiterOptions } from './cqrs/createPositionWaiter.js';
-export {
-  createProjectionRunner,
-  type ProjectionRunner,
-  type ProjectionRunnerOptions,
-  type ProjectionState,
-  type ProjectionStatus,
-  type RebuildOptions,
-  type RebuildProgress,
-} from './cqrs/createProjectionRunner.js';
-export { createQueryBus, type QueryBus, type QueryBusOptions, type QueryOptions, type WaitForPosition, type WaitForPositionOptions } from './cqrs/createQueryBus.js';
-export { type ConnectEventBusOptions, connectEventBus } from './cqrs/connectEventBus.js';
-export { defineProjection, type Projection, type ProjectionHandler, type ProjectionHandlers, type ProjectionOptions } from './cqrs/defineProjection.js';
-export { formatProgress } from './cqrs/formatProgress.js';
-export { projectionFromClass, registerEventHandlers, registerQueryHandlers } from './cqrs/fromHandlerClass.js';
-export { currentMessageContext, type MessageContext, runInMessageContext } from './cqrs/messageContext.js';
-export { idempotency, type IdempotencyOptions, type IdempotencyStore, type Logger, logging, type LoggingOptions } from './cqrs/middleware.js';
-export { createMemoryProjectionTarget, type ProjectionTarget } from './cqrs/projectionTarget.js';
-export { ProjectionTimeoutError } from './cqrs/projectionTimeoutError.js';
-export { type StandardSchemaV1, validateWithSchema } from './cqrs/validateWithSchema.js';
 export { createReactor, type Reactor, type ReactorOptions } from './sagas/createReactor.js';
 export { createSagaOperator, type SagaInstanceStatus, type SagaOperator, type SagaOperatorOptions } from './sagas/createSagaOperator.js';
 export { createSagaRunner, type SagaRunner, type SagaRunnerOptions } from './sagas/createSagaRunner.js';
-export { decideSaga, type DecideSagaContext, type SagaInput } from './sagas/decideSaga.js';
+export { type DecideSagaContext, decideSaga, type SagaInput } from './sagas/decideSaga.js';
 export { defineReaction, type Reaction, type ReactionContext } from './sagas/defineReaction.js';
 export {
   defineSaga,
@@ -173,9 +191,9 @@ export {
   type DeliveredSagaCommand,
   readSagaCommand,
   SAGA_HEADERS,
+  type SagaCommandRouteOptions,
   sagaCommandMessage,
   sagaCommandRoute,
-  type SagaCommandRouteOptions,
 } from './sagas/sagaCommandRoute.js';
 export {
   SAGA_NEEDS_ATTENTION_CHANNEL,
@@ -199,3 +217,11 @@ export {
 export { evolveSaga, foldSaga, initialSagaState, type SagaState } from './sagas/sagaState.js';
 export { assertTimers, createInMemoryTimerStore, type DurableTimer, type InMemoryTimerStore, type TimerStore } from './sagas/timerStore.js';
 export { type FlowStep, type FlowTrace, formatFlow, type TraceFlowOptions, traceFlow } from './sagas/traceFlow.js';
+export {
+  createCatchUpSubscription,
+  createNotifier,
+  type Notifier,
+  type SubscribeOptions,
+  type Subscription,
+} from './subscription.js';
+export { isUuid, uuidv7 } from './uuidv7.js';

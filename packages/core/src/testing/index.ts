@@ -5,7 +5,7 @@ export {
   type EventStoreConformanceOptions,
   type StoreFactoryOptions,
 } from './eventStoreConformance.js';
+export { type ChildOptions, killChildAfter, runChildUntil, seededRandom } from './fixtures/childProcess.js';
 export { type DeciderFixture, type DeciderGiven, type DeciderThen, deciderFixture } from './fixtures/deciderFixture.js';
 export { type FixtureEvent, type ProjectionFixtureOptions, projectionFixture, toRecordedEvents } from './fixtures/projectionFixture.js';
 export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
-export { type ChildOptions, killChildAfter, runChildUntil, seededRandom } from './fixtures/childProcess.js';
