@@ -38,6 +38,8 @@ export default defineConfig({
         test: {
           name: 'int',
           include: ['packages/*/src/**/*.int.test.ts', 'apps/*/src/**/*.int.test.ts'],
+          // Starts the local Kafka broker (infra/kafka) unless 127.0.0.1:9092 already accepts connections.
+          globalSetup: ['infra/kafka/globalSetup.mjs'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           // Integration files share one PostgreSQL and one broker; two at a time keeps the 2-core machines honest.
@@ -51,6 +53,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['packages/*/src/**/*.e2e.test.ts', 'apps/*/src/**/*.e2e.test.ts'],
+          globalSetup: ['infra/kafka/globalSetup.mjs'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
           maxWorkers: 1,
