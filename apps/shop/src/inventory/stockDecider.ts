@@ -98,5 +98,5 @@ export const stockDecider = defineDecider<StockState, StockCommand, StockEvent>(
   },
 });
 
-/** Hot SKUs collect thousands of events; a snapshot every 100 keeps each load short. */
-export const stockSnapshots = defineSnapshotPolicy<StockState>({ everyEvents: 100, stateVersion: 1 });
+/** Hot SKUs collect thousands of events and are loaded for every order; a snapshot every 25 keeps each load short. */
+export const stockSnapshots = defineSnapshotPolicy<StockState>({ everyEvents: 25, stateVersion: 1 });

@@ -6,6 +6,7 @@
  */
 import { defineProjection, type Projection, type RecordedEvent } from '@eventfold/core';
 import type { Database, Statement } from 'better-sqlite3';
+import { domainOnly } from './domainOnly.js';
 
 export const ORDERS_PROJECTION = 'shop-orders';
 
@@ -103,7 +104,7 @@ export function ordersProjection(): Projection<Database> {
     reset: (db) => {
       db.exec('DELETE FROM shop_orders; DELETE FROM shop_timeline; DELETE FROM shop_customer_activity; DELETE FROM shop_revenue; DELETE FROM shop_orders_fts;');
     },
-    handlers: {
+    handlers: domainOnly<Database>({
       OrderPlaced(event, db) {
         const d = event.data as unknown as Required<OrderData>;
         const at = event.occurredAt.toISOString();
@@ -137,6 +138,6 @@ export function ordersProjection(): Projection<Database> {
       ReservationCommitted: progress('stock', 'shipped'),
       ShipmentScheduled: progress('shipment', 'scheduled'),
       ShipmentCancelled: progress('shipment', 'cancelled'),
-    },
+    }),
   });
 }

@@ -1,0 +1,238 @@
+/** The read side of the API: read models (SQLite, FTS5), stream history, temporal state, saga state, projection status. */
+import type { Repository } from '@eventfold/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Shop } from '../createShop.js';
+import { ORDERS_PROJECTION } from '../readModels/ordersProjection.js';
+import { HttpError } from './httpErrors.js';
+import * as schema from './schemas.js';
+
+/** FTS5 query from free text: each word quoted, so user input can never be FTS syntax. */
+export function toFtsQuery(text: string): string {
+  const words = text.match(/[\p{L}\p{N}_-]+/gu) ?? [];
+  if (words.length === 0)
+    throw new HttpError(400, 'EVENTFOLD_VALIDATION', 'querystring.q needs at least one letter or digit to search for.', { path: 'querystring.q' });
+  return words
+    .slice(0, 10)
+    .map((w) => `"${w.replaceAll('"', '')}"`)
+    .join(' ');
+}
+
+const orderRow = (row: Record<string, unknown>) => ({
+  orderId: row.order_id,
+  customerId: row.customer_id,
+  status: row.status,
+  reason: row.reason ?? null,
+  total: row.total,
+  lines: JSON.parse(row.lines as string),
+  city: row.city,
+  payment: row.payment,
+  stock: row.stock,
+  shipment: row.shipment,
+  trackingNumber: row.tracking_number ?? null,
+  placedAt: row.placed_at,
+  updatedAt: row.updated_at,
+  position: String(row.position),
+});
+
+export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
+  const db = shop.infrastructure.readModels.db;
+  const { store } = shop.infrastructure;
+  const ordersRunner = shop.projections.find((p) => p.name === ORDERS_PROJECTION);
+  const repos = shop.services.repositories as unknown as Record<string, Repository<unknown, never, never>>;
+  const byPrefix: Record<string, string> = {
+    order: 'orders',
+    payment: 'payments',
+    stock: 'stock',
+    reservation: 'reservations',
+    shipment: 'shipments',
+    fulfilment: 'fulfilment',
+  };
+
+  /** Read-your-writes: wait until the order read model has applied the caller's last write. */
+  async function consistentWith(request: FastifyRequest<{ Querystring: { minPosition?: string } }>): Promise<void> {
+    const header = request.headers['x-eventfold-position'];
+    const text = request.query.minPosition ?? (typeof header === 'string' ? header : undefined);
+    if (text === undefined) return;
+    if (!/^\d{1,15}$/.test(text)) throw new HttpError(400, 'EVENTFOLD_VALIDATION', 'x-eventfold-position must be a global position (digits).');
+    const position = BigInt(text);
+    if (position > (await store.headPosition())) {
+      throw new HttpError(400, 'EVENTFOLD_VALIDATION', `minPosition ${text} is beyond the end of the log; pass a position a write returned.`, {
+        path: 'minPosition',
+      });
+    }
+    await ordersRunner?.waitForPosition(position, { timeoutMs: 5_000 });
+  }
+
+  app.get<{ Params: { orderId: string }; Querystring: { minPosition?: string } }>(
+    '/orders/:orderId',
+    { schema: { params: schema.orderParams, querystring: schema.readYourWritesQuery } },
+    async (request) => {
+      await consistentWith(request);
+      const row = db.prepare('SELECT * FROM shop_orders WHERE order_id = ?').get(request.params.orderId) as Record<string, unknown> | undefined;
+      if (!row)
+        throw new HttpError(
+          404,
+          'ORDER_NOT_FOUND',
+          `No order ${request.params.orderId}; if you just placed it, pass ?minPosition=<position> to read your write.`,
+        );
+      const timeline = (
+        db.prepare('SELECT type, occurred_at, position, data FROM shop_timeline WHERE order_id = ? ORDER BY position').all(request.params.orderId) as Record<
+          string,
+          unknown
+        >[]
+      ).map((t) => ({ type: t.type, occurredAt: t.occurred_at, position: String(t.position), data: JSON.parse(t.data as string) }));
+      return { ...orderRow(row), timeline };
+    },
+  );
+
+  app.get<{ Querystring: { status?: string; customerId?: string; limit?: string; before?: string } }>(
+    '/orders',
+    { schema: { querystring: schema.listOrdersQuery } },
+    async (request) => {
+      const { status, customerId } = request.query;
+      const limit = Number(request.query.limit ?? 20);
+      const rows = db
+        .prepare(
+          `SELECT * FROM shop_orders WHERE (@status IS NULL OR status = @status) AND (@customer IS NULL OR customer_id = @customer)
+             AND (@before IS NULL OR rowid < @before) ORDER BY rowid DESC LIMIT @limit`,
+        )
+        .all({
+          status: status ?? null,
+          customer: customerId ?? null,
+          before: request.query.before === undefined ? null : Number(request.query.before),
+          limit,
+        }) as Record<string, unknown>[];
+      const cursor = rows.length === limit ? db.prepare('SELECT rowid FROM shop_orders WHERE order_id = ?').pluck().get(rows.at(-1)?.order_id) : undefined;
+      return { orders: rows.map(orderRow), next: cursor === undefined ? null : String(cursor) };
+    },
+  );
+
+  app.get<{ Querystring: { q: string; limit?: string } }>('/orders/search', { schema: { querystring: schema.searchQuery } }, async (request) => {
+    const rows = db
+      .prepare('SELECT o.* FROM shop_orders_fts f JOIN shop_orders o ON o.order_id = f.order_id WHERE shop_orders_fts MATCH ? ORDER BY f.rank LIMIT ?')
+      .all(toFtsQuery(request.query.q), Number(request.query.limit ?? 20)) as Record<string, unknown>[];
+    return { orders: rows.map(orderRow) };
+  });
+
+  app.get<{ Querystring: { q?: string } }>('/products', { schema: { querystring: schema.productsQuery } }, async (request) => {
+    const rows = (
+      request.query.q === undefined
+        ? db.prepare('SELECT * FROM shop_stock ORDER BY sku').all()
+        : db
+            .prepare('SELECT s.* FROM shop_products_fts f JOIN shop_stock s ON s.sku = f.sku WHERE shop_products_fts MATCH ? ORDER BY f.rank LIMIT 50')
+            .all(toFtsQuery(request.query.q))
+    ) as Record<string, unknown>[];
+    return {
+      products: rows.map((r) => ({
+        sku: r.sku,
+        name: r.name,
+        description: r.description,
+        unitPrice: r.unit_price,
+        available: r.available,
+        reserved: r.reserved,
+        shipped: r.shipped,
+      })),
+    };
+  });
+
+  app.get<{ Params: { customerId: string } }>('/customers/:customerId/activity', { schema: { params: schema.customerParams } }, async (request) => {
+    const rows = db
+      .prepare('SELECT order_id, type, occurred_at, position FROM shop_customer_activity WHERE customer_id = ? ORDER BY position DESC LIMIT 200')
+      .all(request.params.customerId) as Record<string, unknown>[];
+    return {
+      customerId: request.params.customerId,
+      activity: rows.map((r) => ({ orderId: r.order_id, type: r.type, occurredAt: r.occurred_at, position: String(r.position) })),
+    };
+  });
+
+  app.get('/revenue', async () => ({ days: db.prepare('SELECT day, orders, revenue FROM shop_revenue ORDER BY day').all() }));
+
+  app.get<{ Params: { streamId: string }; Querystring: { fromVersion?: string; limit?: string } }>(
+    '/streams/:streamId/events',
+    { schema: { params: schema.streamParams, querystring: schema.streamEventsQuery } },
+    async (request) => {
+      const { streamId } = request.params;
+      if ((await store.streamVersion(streamId)) === 0) throw new HttpError(404, 'STREAM_NOT_FOUND', `Stream ${streamId} has no events.`);
+      const events = await store.readStream(streamId, {
+        fromVersion: Math.max(1, Number(request.query.fromVersion ?? 1)),
+        maxCount: Number(request.query.limit ?? 100),
+      });
+      return {
+        streamId,
+        events: events.map((e) => ({
+          eventId: e.eventId,
+          type: e.type,
+          schemaVersion: e.schemaVersion,
+          streamPosition: e.streamPosition,
+          globalPosition: String(e.globalPosition),
+          occurredAt: e.occurredAt.toISOString(),
+          correlationId: e.correlationId ?? null,
+          causationId: e.causationId ?? null,
+          data: e.data,
+        })),
+      };
+    },
+  );
+
+  app.get<{ Params: { streamId: string }; Querystring: { version?: string; asOf?: string } }>(
+    '/streams/:streamId/state',
+    { schema: { params: schema.streamParams, querystring: schema.streamStateQuery } },
+    async (request) => {
+      const { streamId } = request.params;
+      const dash = streamId.indexOf('-');
+      const repository = repos[byPrefix[streamId.slice(0, dash)] ?? ''];
+      if (!repository) throw new HttpError(404, 'STREAM_NOT_FOUND', `No aggregate type for stream ${streamId}.`);
+      const { version, asOf } = request.query;
+      if (version !== undefined && asOf !== undefined) throw new HttpError(400, 'EVENTFOLD_VALIDATION', 'Give version or asOf, not both.');
+      const at = asOf === undefined ? undefined : new Date(asOf);
+      if (at !== undefined && Number.isNaN(at.getTime()))
+        throw new HttpError(400, 'EVENTFOLD_VALIDATION', `asOf "${asOf}" is not a valid instant.`, { path: 'querystring.asOf' });
+      if ((await store.streamVersion(streamId)) === 0) throw new HttpError(404, 'STREAM_NOT_FOUND', `Stream ${streamId} has no events.`);
+      const loaded = await repository.load(streamId.slice(dash + 1), {
+        ...(version !== undefined ? { toVersion: Number(version) } : {}),
+        ...(at !== undefined ? { asOf: at } : {}),
+      });
+      return { streamId, version: loaded.version, asOf: at?.toISOString() ?? null, state: loaded.state };
+    },
+  );
+
+  app.get<{ Params: { orderId: string } }>('/sagas/:orderId', { schema: { params: schema.orderParams } }, async (request) => {
+    const { orderId } = request.params;
+    if ((await store.streamVersion(`order-${orderId}`)) === 0) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${orderId}.`);
+    if (shop.config.sagaStyle === 'orchestration') {
+      const saga = await shop.services.repositories.fulfilment.load(orderId);
+      const log = await store.readStream(`fulfilment-${orderId}`);
+      return {
+        orderId,
+        style: 'orchestration',
+        step: saga.state.step,
+        state: saga.state,
+        log: log.map((e) => ({ type: e.type, occurredAt: e.occurredAt.toISOString(), data: e.data })),
+      };
+    }
+    // Choreography has no coordinator: the flow is traced from the events that carry the order's correlation id.
+    const streams = ['order', 'payment', 'reservation', 'shipment'].map((p) => `${p}-${orderId}`);
+    const events = (await Promise.all(streams.map((s) => store.readStream(s)))).flat().sort((a, b) => (a.globalPosition < b.globalPosition ? -1 : 1));
+    const order = await shop.services.repositories.orders.load(orderId);
+    return {
+      orderId,
+      style: 'choreography',
+      step: order.state.status,
+      flow: events.map((e) => ({ streamId: e.streamId, type: e.type, occurredAt: e.occurredAt.toISOString(), correlationId: e.correlationId ?? null })),
+    };
+  });
+
+  app.get('/projections', async () => {
+    const statuses = await Promise.all(shop.projections.map((p) => p.status()));
+    return {
+      projections: statuses.map((s) => ({
+        name: s.name,
+        state: s.state,
+        position: s.position === undefined ? null : String(s.position),
+        headPosition: String(s.headPosition),
+        lagEvents: s.lagEvents,
+        lagSeconds: s.lagSeconds,
+      })),
+    };
+  });
+}
