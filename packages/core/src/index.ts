@@ -144,6 +144,20 @@ export {
   withJsonSerde,
 } from './messaging/jsonSerde.js';
 export { assertOutgoingMessage, type DeliveredMessage, MESSAGE_HEADERS, type MessageHandler, type OutgoingMessage } from './messaging/message.js';
+export {
+  MESSAGE_DEAD_LETTERED_CHANNEL,
+  MESSAGE_RETRY_CHANNEL,
+  type MessageDeadLetteredMessage,
+  type MessageRetryMessage,
+  publishMessageDeadLettered,
+  publishMessageRetry,
+  publishRelayError,
+  publishRelayPublished,
+  RELAY_ERROR_CHANNEL,
+  RELAY_PUBLISHED_CHANNEL,
+  type RelayErrorMessage,
+  type RelayPublishedMessage,
+} from './messaging/messagingDiagnostics.js';
 export { createInMemoryRelayLease, type RelayLease } from './messaging/relayLease.js';
 export {
   createRetryPolicy,

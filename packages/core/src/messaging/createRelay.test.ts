@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.js';
 import { START } from '../envelope.js';
@@ -8,6 +9,7 @@ import { defineBinding } from './bindings.js';
 import { createRelay } from './createRelay.js';
 import { createInMemoryTransport } from './inMemoryTransport.js';
 import type { DeliveredMessage } from './message.js';
+import { RELAY_PUBLISHED_CHANNEL, type RelayPublishedMessage } from './messagingDiagnostics.js';
 import { createInMemoryRelayLease } from './relayLease.js';
 import { createManualTimers } from './timers.js';
 import type { Transport } from './transport.js';
@@ -43,7 +45,19 @@ describe('createRelay', () => {
   it('publishes events in store order keyed by stream id, and checkpoints after each batch', async () => {
     const { store, received, relay, timers } = await setup(25);
     const r = relay();
-    expect([await r.runOnce(), await r.runOnce(), await r.runOnce(), await r.runOnce()]).toEqual([10, 10, 5, 0]);
+    const batches: RelayPublishedMessage[] = [];
+    const onBatch = (m: unknown) => batches.push(m as RelayPublishedMessage);
+    diagnostics.subscribe(RELAY_PUBLISHED_CHANNEL, onBatch);
+    try {
+      expect([await r.runOnce(), await r.runOnce(), await r.runOnce(), await r.runOnce()]).toEqual([10, 10, 5, 0]);
+    } finally {
+      diagnostics.unsubscribe(RELAY_PUBLISHED_CHANNEL, onBatch);
+    }
+    expect(batches.map((b) => [b.relay, b.events])).toEqual([
+      ['orders-relay', 10],
+      ['orders-relay', 10],
+      ['orders-relay', 5],
+    ]);
     await timers.flush();
     expect(positionsOf(received)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(received.every((m, i) => m.key === `order-${i % 5}`)).toBe(true);

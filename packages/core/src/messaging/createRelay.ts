@@ -14,6 +14,7 @@ import type { EventStore } from '../eventStore.js';
 import type { Binding } from './bindings.js';
 import { eventToMessage } from './jsonSerde.js';
 import type { OutgoingMessage } from './message.js';
+import { publishRelayError, publishRelayPublished } from './messagingDiagnostics.js';
 import { createInMemoryRelayLease, type RelayLease } from './relayLease.js';
 import { type Sleep, systemSleep } from './timers.js';
 import type { Transport } from './transport.js';
@@ -144,7 +145,9 @@ export function createRelay(options: RelayOptions): Relay {
       return 0;
     }
     position = last;
-    options.onPublished?.({ from: checkpoint ?? START, to: last, events: events.length, messages });
+    const batch = { from: checkpoint ?? START, to: last, events: events.length, messages };
+    publishRelayPublished({ relay: options.name, ...batch });
+    options.onPublished?.(batch);
     return events.length;
   };
 
@@ -156,6 +159,7 @@ export function createRelay(options: RelayOptions): Relay {
         try {
           relayed = await runOnce();
         } catch (error) {
+          publishRelayError({ relay: options.name, error });
           if (!(error instanceof EventfoldError && error.retryable)) throw error;
           options.onError?.(error);
           await sleep(retryMs, signal);

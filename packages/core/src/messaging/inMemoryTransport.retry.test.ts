@@ -3,6 +3,7 @@
  * one dead letter byte-equal to the original, a flaky message processed once, replay twice → once,
  * and unreadable input dead-lettered while consumption goes on.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.js';
 import { defineBinding } from './bindings.js';
@@ -10,6 +11,7 @@ import { createInMemoryInbox } from './inMemoryInbox.js';
 import { createInMemoryTransport } from './inMemoryTransport.js';
 import { createJsonSerde, encodeJsonMessage, withJsonSerde } from './jsonSerde.js';
 import type { OutgoingMessage } from './message.js';
+import { MESSAGE_DEAD_LETTERED_CHANNEL, MESSAGE_RETRY_CHANNEL } from './messagingDiagnostics.js';
 import { createManualTimers } from './timers.js';
 
 /** Seeded PRNG (mulberry32) so jitter is random-looking yet repeatable. */
@@ -151,5 +153,31 @@ describe('in-memory transport retries and dead letters (manual clock)', () => {
     expect(letters[1]!.reason).toMatch(/unknown type "OrderTeleported"; known types: OrderPlaced/);
     expect(letters[2]!.reason).toMatch(/unknown schema version 3 of "OrderPlaced"; this consumer reads versions 1, 2/);
     expect(timers.pending, 'no retries scheduled for unreadable input').toBe(0);
+  });
+
+  it('reports each retry and the dead letter on diagnostics channels', async () => {
+    const { timers, transport, binding } = setup();
+    const seen: Array<[string, unknown]> = [];
+    const onRetry = (m: unknown) => seen.push(['retry', (m as { attempt: number }).attempt]);
+    const onDead = (m: unknown) => seen.push(['dead', (m as { attempts: number; reason: string }).reason]);
+    diagnostics.subscribe(MESSAGE_RETRY_CHANNEL, onRetry);
+    diagnostics.subscribe(MESSAGE_DEAD_LETTERED_CHANNEL, onDead);
+    try {
+      await transport.subscribe(binding, () => {
+        throw new Error('always');
+      });
+      await transport.publish(binding, messages(1));
+      await timers.advance(5_000);
+    } finally {
+      diagnostics.unsubscribe(MESSAGE_RETRY_CHANNEL, onRetry);
+      diagnostics.unsubscribe(MESSAGE_DEAD_LETTERED_CHANNEL, onDead);
+    }
+    expect(seen).toEqual([
+      ['retry', 1],
+      ['retry', 2],
+      ['retry', 3],
+      ['retry', 4],
+      ['dead', 'always'],
+    ]);
   });
 });

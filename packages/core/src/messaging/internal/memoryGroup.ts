@@ -9,6 +9,7 @@ import type { Clock } from '../../clock.js';
 import type { Binding } from '../bindings.js';
 import { type DeadLetter, fromDeadLetterMessage, toDeadLetterMessage } from '../deadLetter.js';
 import type { MessageHandler, OutgoingMessage } from '../message.js';
+import { publishMessageDeadLettered, publishMessageRetry } from '../messagingDiagnostics.js';
 import type { RetryPolicy } from '../retryPolicy.js';
 import type { Sleep } from '../timers.js';
 import type { ConsumeOptions, Consumer } from '../transport.js';
@@ -110,6 +111,14 @@ export class MemoryGroup {
     });
     if (this.deps.deadLetterSink) await this.deps.deadLetterSink(record);
     else this.deadLetters.push(fromDeadLetterMessage(this.deps.nextDeadLetterId(), record));
+    publishMessageDeadLettered({
+      destination: this.destination,
+      group: this.group,
+      messageId: entry.message.id,
+      type: entry.message.type,
+      attempts: entry.attempt,
+      reason: record.headers['eventfold-dlq-reason'] ?? '',
+    });
   }
 
   /** Hands ready messages to members with spare capacity, oldest first, skipping busy keys. */
@@ -234,7 +243,16 @@ class Member {
     }
     // The key stays busy while we wait, so later messages of this key cannot overtake the retry.
     this.group.pump();
-    await this.deps.sleep(policy.delayAfter(entry.attempt), this.controller.signal);
+    const delayMs = policy.delayAfter(entry.attempt);
+    publishMessageRetry({
+      destination: this.group.destination,
+      group: this.group.group,
+      messageId: entry.message.id,
+      attempt: entry.attempt,
+      delayMs,
+      error: failure.error,
+    });
+    await this.deps.sleep(delayMs, this.controller.signal);
     // Cut short by stop() or not, the attempt failed: whoever gets the message next makes the next one.
     entry.attempt += 1;
     this.finish();
