@@ -55,6 +55,7 @@ interface Lane {
   /** Bumped on every group (re)join; work started under an older epoch does not commit. */
   epoch: number;
   inFlight: number;
+  draining: boolean;
 }
 
 export function retryGroupOf(group: string): string {
@@ -89,6 +90,7 @@ export class GroupConsumer implements Consumer {
       offsets: new Map(),
       epoch: 0,
       inFlight: 0,
+      draining: false,
     });
     this.lanes = [lane('main', s.binding.destination, s.group), lane('retry', retryTopicOf(s.binding.destination, s.group), retryGroupOf(s.group))];
     this.done = new Promise<void>((resolve, reject) => {
@@ -141,7 +143,7 @@ export class GroupConsumer implements Consumer {
       autocommit: false,
     });
     lane.stream = stream;
-    stream.on('data', (record: Record) => this.onRecord(lane, record));
+    stream.on('readable', () => this.drain(lane));
     stream.on('error', (error: unknown) => void this.fail(error));
     this.updateFlow();
   }
@@ -157,15 +159,33 @@ export class GroupConsumer implements Consumer {
     this.updateFlow();
   }
 
+  private held(lane: Lane): boolean {
+    // The retry lane has its own budget: a backlog on the destination must not hold due retries back.
+    const full = lane.name === 'main' ? this.flowPaused : lane.inFlight >= this.maxInFlight;
+    return this.userPaused || full || this.stopping !== undefined;
+  }
+
   private updateFlow(): void {
-    for (const lane of this.lanes) {
-      const stream = lane.stream;
-      if (stream === undefined) continue;
-      // The retry lane has its own budget: a backlog on the destination must not hold due retries back.
-      const full = lane.name === 'main' ? this.flowPaused : lane.inFlight >= this.maxInFlight;
-      const hold = this.userPaused || full || this.stopping !== undefined;
-      if (hold && !stream.isPaused()) stream.pause();
-      else if (!hold && stream.isPaused()) stream.resume();
+    for (const lane of this.lanes) this.drain(lane);
+  }
+
+  /**
+   * Pulls buffered records while the lane may take more. The stream runs in paused mode: it fetches
+   * only while its buffer is below `maxRecordsPerPoll`, so holding back here is the backpressure (no
+   * pause()/resume() calls, each of which would start an extra fetch in @platformatic/kafka 1.35).
+   */
+  private drain(lane: Lane): void {
+    const stream = lane.stream;
+    if (stream === undefined || lane.draining) return;
+    lane.draining = true;
+    try {
+      while (!this.held(lane)) {
+        const record = stream.read() as Record | null;
+        if (record === null) break;
+        this.onRecord(lane, record);
+      }
+    } finally {
+      lane.draining = false;
     }
   }
 
