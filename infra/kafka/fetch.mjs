@@ -43,6 +43,11 @@ export function ensureKafkaJars({ log = console.log } = {}) {
     if (result.status === 0 && existsSync(tmp)) {
       rmSync(target, { recursive: true, force: true });
       renameSync(tmp, target);
+      // Jar sets of older pom versions are dead weight now (a running JVM keeps its open files).
+      for (const entry of readdirSync(cacheDir)) {
+        if (entry.startsWith('libs-') && join(cacheDir, entry) !== target && !entry.includes('.tmp-'))
+          rmSync(join(cacheDir, entry), { recursive: true, force: true });
+      }
       log(`kafka: ${readdirSync(target).length} jars cached in ${target} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       return target;
     }
