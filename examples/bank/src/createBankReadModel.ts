@@ -2,7 +2,15 @@
  * The bank's read side on SQLite: a balances projection kept by an asynchronous runner (its
  * checkpoint commits with the table), and a query bus whose queries can wait for it to catch up.
  */
-import { createPositionWaiter, createQueryBus, defineProjection, type ProjectionRunner, type QueryBus, type RecordedEvent } from '@eventfold/core';
+import {
+  createPositionWaiter,
+  createQueryBus,
+  defineProjection,
+  type Projection,
+  type ProjectionRunner,
+  type QueryBus,
+  type RecordedEvent,
+} from '@eventfold/core';
 import { createSqliteProjectionRunner, type SqliteEventStore } from '@eventfold/sqlite';
 import type { Database } from 'better-sqlite3';
 
@@ -11,7 +19,7 @@ type BalanceEvent =
   | RecordedEvent<'AccountCredited', { amount: number }>
   | RecordedEvent<'AccountDebited', { amount: number }>;
 
-export const accountBalances = defineProjection<Database, BalanceEvent>({
+export const accountBalances: Projection<Database> = defineProjection<Database, BalanceEvent>({
   name: 'account-balances',
   init: (db) => {
     db.exec('CREATE TABLE IF NOT EXISTS account_balances (account_id TEXT PRIMARY KEY, owner TEXT NOT NULL, balance INTEGER NOT NULL)');

@@ -2,11 +2,11 @@
  * The decider: the whole of an aggregate's behaviour as three pure functions. Repositories, buses,
  * snapshots and the decorator API are edges around it; tests drive it with plain data.
  */
-import type { Headers, JsonValue } from '../envelope.js';
+import type { Headers } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
 
 /** An event as a decider emits and evolves it: a type and its data (metadata is added by the store). */
-export interface DomainEvent<TType extends string = string, TData = JsonValue> {
+export interface DomainEvent<TType extends string = string, TData = unknown> {
   readonly type: TType;
   readonly data: TData;
   /** Set by the repository from the upcaster registry when left out; 1 otherwise. */
