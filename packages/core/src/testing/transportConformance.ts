@@ -23,6 +23,8 @@ export interface TransportConformanceOptions {
   timeoutMs?: number;
   /** How long to watch for a delivery that must not happen, in ms. Default 500; raise it for brokers with slow fetches. */
   quietMs?: number;
+  /** Runs of the property test (random bodies, headers, keys). Default 5. */
+  propertyRuns?: number;
 }
 
 export function describeTransportConformance(name: string, options: TransportConformanceOptions): void {
@@ -42,6 +44,7 @@ export function describeTransportConformance(name: string, options: TransportCon
 
     const ctx: TransportConformanceContext = {
       timeoutMs,
+      propertyRuns: options.propertyRuns ?? 5,
       async open() {
         const transport = await options.createTransport();
         transports.push(transport);

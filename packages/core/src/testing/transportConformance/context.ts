@@ -22,6 +22,7 @@ export interface TransportConformanceContext {
   /** Waits the quiet period: long enough that a message that should not arrive would have. */
   quiet(): Promise<void>;
   readonly timeoutMs: number;
+  readonly propertyRuns: number;
 }
 
 const encoder = new TextEncoder();

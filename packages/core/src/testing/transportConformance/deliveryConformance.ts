@@ -1,4 +1,5 @@
 /** Publish/subscribe basics: fields round-trip, groups, per-key order with concurrency, bad input, close. */
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { isEventfoldError } from '../../errors.js';
 import type { DeliveredMessage } from '../../messaging/message.js';
@@ -32,6 +33,34 @@ export function deliveryConformance(ctx: TransportConformanceContext): void {
       for (const [name, value] of Object.entries(original.headers)) expect(got.headers[name], `header ${name}`).toBe(value);
       expect(Buffer.from(got.body).equals(Buffer.from(original.body))).toBe(true);
     }
+  });
+
+  it('round-trips random bodies, headers, keys and versions (property)', async () => {
+    const transport = await ctx.open();
+    const binding = await ctx.binding(transport);
+    const seen = new Map<string, DeliveredMessage>();
+    ctx.track(await transport.subscribe(binding, (m) => void seen.set(m.id, m)));
+    const messageArb = fc.record({
+      key: fc.string({ minLength: 1, maxLength: 24 }),
+      schemaVersion: fc.integer({ min: 1, max: 1_000 }),
+      contentType: fc.constantFrom('application/json', 'application/octet-stream', 'text/plain; charset=utf-8', 'application/vnd.eventfold+avro'),
+      headers: fc.dictionary(fc.stringMatching(/^p-[a-z0-9-]{1,12}$/), fc.string({ maxLength: 24 }), { maxKeys: 4 }),
+      body: fc.uint8Array({ maxLength: 512 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(messageArb, { minLength: 1, maxLength: 6 }), async (drafts) => {
+        const sent = drafts.map((d, i) => testMessage(d.key, i, d));
+        await transport.publish(binding, sent);
+        await ctx.waitFor('the random batch', () => sent.every((m) => seen.has(m.id)));
+        for (const original of sent) {
+          const got = seen.get(original.id) as DeliveredMessage;
+          expect([got.key, got.schemaVersion, got.contentType, got.type]).toEqual([original.key, original.schemaVersion, original.contentType, original.type]);
+          for (const [name, value] of Object.entries(original.headers)) expect(got.headers[name], `header ${name}`).toBe(value);
+          expect(Buffer.from(got.body).equals(Buffer.from(original.body)), 'body').toBe(true);
+        }
+      }),
+      { numRuns: ctx.propertyRuns },
+    );
   });
 
   it('keeps messages for a provisioned group until it subscribes', async () => {
