@@ -1,4 +1,4 @@
-import { fromAggregate, InvalidInputError } from '@eventfold/core';
+import { aggregateSnapshotPolicy, createInMemoryEventStore, createRepository, fromAggregate, InvalidInputError } from '@eventfold/core';
 import { describe, expect, test } from 'vitest';
 import { accountScenarios } from '../accountScenarios.js';
 import type { AccountCommand, AccountEvent } from '../messages.js';
@@ -23,5 +23,25 @@ describe('bank account with decorators', () => {
   test('an undecorated class is refused with a fix', () => {
     class Plain {}
     expect(() => fromAggregate(Plain)).toThrow(/not decorated with @Aggregate/);
+  });
+});
+
+describe('decorated aggregate through the repository', () => {
+  test('snapshots of a class restore an instance with the same fields', async () => {
+    const store = createInMemoryEventStore();
+    const decider = fromAggregate<BankAccount, AccountCommand, AccountEvent>(BankAccount);
+    const snapshots = aggregateSnapshotPolicy(BankAccount, { everyEvents: 2, stateVersion: 1 });
+    const accounts = createRepository({ store, decider, snapshots });
+    await accounts.handle('a1', { type: 'OpenAccount', data: { accountId: 'a1', owner: 'Ada' } });
+    for (const amount of [10, 20, 30]) await accounts.handle('a1', { type: 'DepositMoney', data: { accountId: 'a1', amount } });
+    expect(await store.snapshots.load('account-a1')).toMatchObject({ streamVersion: 4, state: { status: 'open', owner: 'Ada', balance: 60 } });
+    const loaded = await accounts.load('a1');
+    expect(loaded).toMatchObject({ snapshotVersion: 4, replayed: 0 });
+    expect(loaded.state).toBeInstanceOf(BankAccount);
+    expect(loaded.state.balance).toBe(60);
+    await expect(accounts.handle('a1', { type: 'WithdrawMoney', data: { accountId: 'a1', amount: 61 } })).rejects.toMatchObject({
+      reason: 'InsufficientFunds',
+    });
+    expect((await accounts.load('a1', { toVersion: 2 })).state.balance).toBe(10);
   });
 });
