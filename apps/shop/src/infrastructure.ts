@@ -14,9 +14,6 @@ import {
   systemClock,
   type Transport,
 } from '@eventfold/core';
-import { createKafkaTransport } from '@eventfold/kafka';
-import { createPostgresEventStore, createPostgresRelayLease } from '@eventfold/postgres';
-import { createRabbitMqTransport } from '@eventfold/rabbitmq';
 import { createSqliteEventStore, createSqliteRelayLease, type SqliteEventStore } from '@eventfold/sqlite';
 import type { ShopConfig } from './config/loadConfig.js';
 
@@ -58,6 +55,8 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
     closers.push(() => readModels.close());
     lease = createInMemoryRelayLease({ clock });
   } else {
+    // Adapters load only when configured: embedded start-up does not pay for broker clients.
+    const { createPostgresEventStore, createPostgresRelayLease } = await import('@eventfold/postgres');
     const pg = await createPostgresEventStore({ connectionString: config.store.url, schema: config.store.schema, clock });
     store = pg;
     readModels = createSqliteEventStore({ path: options.readModelPath ?? ':memory:', clock });
@@ -68,8 +67,10 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
   if (config.transport.kind === 'inproc') {
     transport = createStoreTransport({ store, clock, pollIntervalMs: 100 });
   } else if (config.transport.kind === 'kafka') {
+    const { createKafkaTransport } = await import('@eventfold/kafka');
     transport = createKafkaTransport({ brokers: config.transport.brokers, clientId: options.processName ?? 'eventfold-shop', clock });
   } else {
+    const { createRabbitMqTransport } = await import('@eventfold/rabbitmq');
     transport = await createRabbitMqTransport({ url: config.transport.url, connectionName: options.processName ?? `eventfold-shop-${process.pid}`, clock });
   }
   return {

@@ -3,8 +3,9 @@
  * decides and appends (the repository retries on concurrency conflicts). Every operation is
  * idempotent in its aggregate's state, so at-least-once delivery never doubles an effect.
  */
-import { CommandRejectedError, createRepository, type EventStore, isEventfoldError, type Repository } from '@eventfold/core';
+import { CommandRejectedError, createRepository, type EventStore, isEventfoldError } from '@eventfold/core';
 import { fulfilmentSaga } from './fulfilment/fulfilmentSaga.js';
+import { serializeByStream } from './internal/serializeByStream.js';
 import { type ReservedLine, reservationDecider } from './inventory/reservationDecider.js';
 import { stockDecider, stockSnapshots } from './inventory/stockDecider.js';
 import { type OrderLine, orderDecider, type RejectionReason, type ShippingAddress } from './orders/orderDecider.js';
@@ -21,12 +22,12 @@ export interface PlaceOrderInput {
 
 function repositories(store: EventStore) {
   return {
-    orders: createRepository({ store, decider: orderDecider, maxAttempts: 10 }),
-    payments: createRepository({ store, decider: paymentDecider, maxAttempts: 10 }),
-    stock: createRepository({ store, decider: stockDecider, snapshots: stockSnapshots, maxAttempts: 50 }),
-    reservations: createRepository({ store, decider: reservationDecider, maxAttempts: 10 }),
-    shipments: createRepository({ store, decider: shipmentDecider, maxAttempts: 10 }),
-    fulfilment: createRepository({ store, decider: fulfilmentSaga, maxAttempts: 10 }),
+    orders: serializeByStream(createRepository({ store, decider: orderDecider, maxAttempts: 10 })),
+    payments: serializeByStream(createRepository({ store, decider: paymentDecider, maxAttempts: 10 })),
+    stock: serializeByStream(createRepository({ store, decider: stockDecider, snapshots: stockSnapshots, maxAttempts: 50 })),
+    reservations: serializeByStream(createRepository({ store, decider: reservationDecider, maxAttempts: 10 })),
+    shipments: serializeByStream(createRepository({ store, decider: shipmentDecider, maxAttempts: 10 })),
+    fulfilment: serializeByStream(createRepository({ store, decider: fulfilmentSaga, maxAttempts: 10 })),
   };
 }
 export type ShopRepositories = ReturnType<typeof repositories>;
