@@ -141,7 +141,8 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
       return out;
     }
     case 'reply': {
-      if (current.status !== 'Running' && current.status !== 'Compensating') return [];
+      // A saga waiting for a human still takes a late success for the step it is stuck on.
+      if (current.status !== 'Running' && current.status !== 'Compensating' && current.status !== 'NeedsAttention') return [];
       const s = step(current.step as string);
       const replies = (current.phase === 'action' ? s.replies : s.compensation?.replies) as
         | Record<string, ReplyHandler<JsonObject, SagaInputEvent>>
@@ -150,6 +151,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
       if (handler === undefined) return [];
       const raw = typeof handler === 'function' ? handler(input.event, current.data) : handler;
       const verdict: ReplyVerdict<JsonObject> = typeof raw === 'string' ? { outcome: raw } : raw;
+      if (current.status === 'NeedsAttention' && verdict.outcome !== 'ok') return [];
       const reason = verdict.reason ?? input.event.type;
       if (current.phase === 'action') {
         if (verdict.outcome === 'ok') {

@@ -67,14 +67,14 @@ export function evolveSaga(state: SagaState, event: CausedSagaLogEvent): SagaSta
     case 'SagaTimerScheduled':
       return event.data.purpose === 'timeout' ? { ...next, timeoutTimerId: event.data.timerId } : { ...next, retryTimerId: event.data.timerId };
     case 'SagaStepSucceeded':
-      return { ...next, ...settle, data: event.data.data, succeeded: [...state.succeeded, event.data.step] };
+      return { ...next, ...settle, status: 'Running', attention: undefined, data: event.data.data, succeeded: [...state.succeeded, event.data.step] };
     case 'SagaStepFailed':
       return { ...next, ...settle, status: 'Compensating', failure: event.data.reason, compensations: event.data.compensate };
     case 'SagaRetryScheduled':
     case 'SagaStepTimedOut':
       return { ...next, ...settle };
     case 'SagaCompensationSucceeded':
-      return { ...next, ...settle, compensations: state.compensations.filter((s) => s !== event.data.step) };
+      return { ...next, ...settle, status: 'Compensating', attention: undefined, compensations: state.compensations.filter((s) => s !== event.data.step) };
     case 'SagaCompleted':
       return { ...next, ...settle, status: 'Completed' };
     case 'SagaCompensated':
