@@ -118,7 +118,7 @@ export {
   type RabbitMqBindingExtras,
   requireGroup,
 } from './messaging/bindings.js';
-export { createRelay, type Relay, type RelayOptions, type RelayRoute, runRelay } from './messaging/createRelay.js';
+export { createRelay, type Relay, type RelayOptions, type RelayPublisher, type RelayRoute, runRelay } from './messaging/createRelay.js';
 export {
   copyMessage,
   type DeadLetter,

@@ -11,6 +11,7 @@ import { createInMemoryTransport } from './inMemoryTransport.js';
 import type { DeliveredMessage } from './message.js';
 import { RELAY_PUBLISHED_CHANNEL, type RelayPublishedMessage } from './messagingDiagnostics.js';
 import { createInMemoryRelayLease } from './relayLease.js';
+import { createThrottledPublisher } from './throttledPublisher.js';
 import { createManualTimers } from './timers.js';
 import type { Transport } from './transport.js';
 
@@ -235,5 +236,19 @@ describe('createRelay', () => {
     expect(bad(() => createRelay({ name: '', store, transport: other, routes: [{ binding: shipped }] }))).toBe(true);
     expect(bad(() => createRelay({ name: 'x', store, transport: other, routes: [] }))).toBe(true);
     expect(bad(() => createRelay({ name: 'x', store, transport: { kafka: other }, routes: [{ binding: shipped }] }))).toBe(true);
+  });
+
+  it('takes a throttled publisher in place of a transport, so the relay keeps to a rate', async () => {
+    const { received, relay, timers, transport } = await setup(30);
+    const throttled = createThrottledPublisher({ transport, ratePerSecond: 100, burst: 10, clock: timers.clock, sleep: timers.sleep });
+    const r = relay({ transport: throttled });
+    expect(await r.runOnce()).toBe(10); // within the burst
+    const second = r.runOnce();
+    await timers.flush();
+    expect(received).toHaveLength(10); // the next 10 wait for tokens
+    await timers.advance(100);
+    expect(await second).toBe(10);
+    await timers.flush();
+    expect(received).toHaveLength(20);
   });
 });

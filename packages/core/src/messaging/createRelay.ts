@@ -31,8 +31,11 @@ export interface RelayOptions {
   /** Names the checkpoint and the lease. One name per relay pipeline; all its processes share it. */
   name: string;
   store: Pick<EventStore, 'readAll' | 'checkpoints'>;
-  /** One transport, or transports by binder name (each route uses its binding's `binder`). */
-  transport: Transport | Readonly<Record<string, Transport>>;
+  /**
+   * One transport, or transports by binder name (each route uses its binding's `binder`). Only
+   * `publish` is used, so a `createThrottledPublisher(…)` can stand in to rate-limit the relay.
+   */
+  transport: RelayPublisher | Readonly<Record<string, RelayPublisher>>;
   routes: readonly RelayRoute[];
   /** Default: an in-process lease (one relay per process). Use the SQLite or PostgreSQL lease across processes. */
   lease?: RelayLease;
@@ -69,9 +72,12 @@ export interface Relay {
   readonly done: Promise<void>;
 }
 
-function transportFor(transport: RelayOptions['transport'], binding: Binding): Transport {
-  if (typeof (transport as Transport).publish === 'function') return transport as Transport;
-  const found = (transport as Record<string, Transport>)[binding.binder];
+/** What the relay needs of a transport. */
+export type RelayPublisher = Pick<Transport, 'publish'>;
+
+function transportFor(transport: RelayOptions['transport'], binding: Binding): RelayPublisher {
+  if (typeof (transport as RelayPublisher).publish === 'function') return transport as RelayPublisher;
+  const found = (transport as Record<string, RelayPublisher>)[binding.binder];
   if (found === undefined) {
     throw new InvalidInputError(`routes.${binding.name}.binder`, `no transport for binder "${binding.binder}"; pass it in the relay's transport map.`);
   }
