@@ -3,6 +3,7 @@
  * target applies a batch and moves the checkpoint in ONE transaction, so after a crash either both
  * happened or neither did — the source of exactly-once effects.
  */
+import { CheckpointConflictError } from '../checkpointConflictError.js';
 import type { GlobalPosition } from '../envelope.js';
 import type { CheckpointStore } from '../eventStore.js';
 
@@ -30,7 +31,7 @@ export function createMemoryProjectionTarget<TContext>(context: TContext, checkp
     loadCheckpoint: (name) => checkpoints.load(name),
     async applyBatch(name, expected, next, apply) {
       const current = (await checkpoints.load(name)) ?? null;
-      if (current !== expected) await checkpoints.store(name, next, { expected });
+      if (current !== expected) throw new CheckpointConflictError(name, expected, current);
       await apply(context);
       await checkpoints.store(name, next, { expected });
     },

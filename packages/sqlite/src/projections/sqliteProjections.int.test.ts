@@ -75,6 +75,11 @@ describe('SQLite projections', () => {
     await expect(broken.appendToStream('account-a', [{ type: 'AccountCredited', data: { amount: 1 } }])).rejects.toThrow('constraint');
     expect(await base.streamVersion('account-a')).toBe(2);
     expect(readBalances(store.db)).toEqual({ 'account-a': 5 });
+    // A retried append of already stored events is acknowledged without projecting them again.
+    const retried = [{ type: 'AccountCredited', data: { amount: 7 }, eventId: '0190e0a0-0000-7000-8000-000000000001' }];
+    await store.appendToStream('account-a', retried);
+    expect(await store.appendToStream('account-a', retried)).toMatchObject({ alreadyStored: true });
+    expect(readBalances(store.db)).toEqual({ 'account-a': 12 });
   });
 
   test('inline projections work under the repository; events stored as v1 are projected as v3', async () => {
