@@ -21,7 +21,7 @@ export const orderDecider = defineDecider<OrderState, OrderCommand, OrderEvent>(
         return state.status === 'placed' ? { type: 'OrderCancelled', data: command.data } : [];
     }
   },
-  evolve(state, event) {
+  evolve(_state, event) {
     switch (event.type) {
       case 'OrderPlaced':
         return { status: 'placed' };

@@ -9,3 +9,4 @@ export { type ChildOptions, killChildAfter, runChildUntil, seededRandom } from '
 export { type DeciderFixture, type DeciderGiven, type DeciderThen, deciderFixture } from './fixtures/deciderFixture.js';
 export { type FixtureEvent, type ProjectionFixtureOptions, projectionFixture, toRecordedEvents } from './fixtures/projectionFixture.js';
 export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
+export { type ExpectedCommand, type SagaFixtureOptions, type SagaFixtureStep, type SagaGiven, type SagaThen, sagaFixture } from './sagas/sagaFixture.js';

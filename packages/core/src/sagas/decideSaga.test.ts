@@ -1,0 +1,113 @@
+import { describe, expect, test } from 'vitest';
+import { sagaFixture } from '../testing/sagas/sagaFixture.js';
+import { defineSaga } from './defineSaga.js';
+import { trip, tripSaga } from './testSagas.js';
+
+const fixture = sagaFixture(tripSaga);
+
+describe('decideSaga', () => {
+  test('runs the steps in order, then sends the completion commands', () => {
+    fixture
+      .given()
+      .when(trip('TripRequested'))
+      .thenCommands([{ type: 'BookFlight', to: 'airline' }])
+      .thenStatus('Running');
+    fixture
+      .given([trip('TripRequested'), trip('FlightBooked'), trip('HotelBooked')])
+      .when(trip('CarBooked'))
+      .thenCommands([{ type: 'SendItinerary', data: { tripId: 't1' } }])
+      .thenLog(['SagaStepSucceeded', 'SagaCommandIssued', 'SagaCompleted'])
+      .thenStatus('Completed');
+  });
+
+  test('a failed step compensates the succeeded steps in reverse order', () => {
+    const given = fixture.given([trip('TripRequested'), trip('FlightBooked'), trip('HotelBooked')]);
+    given
+      .when(trip('CarUnavailable'))
+      .thenCompensations([{ type: 'CancelHotel' }])
+      .thenStatus('Compensating');
+    given.when(trip('HotelCancelled')).thenCompensations([{ type: 'CancelFlight' }]);
+    given.when(trip('FlightCancelled')).thenCommands([]).thenStatus('Compensated');
+    expect(given.state.failure).toBe('CarUnavailable');
+  });
+
+  test('a step that times out is compensated itself, because its action may have happened', () => {
+    const given = fixture.given([trip('TripRequested'), trip('FlightBooked'), trip('HotelBooked'), { advance: 9_999 }]);
+    expect(given.state.status).toBe('Running');
+    given
+      .when({ advance: 1 })
+      .thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued'])
+      .thenCompensations([{ type: 'CancelCar' }, { type: 'CancelHotel' }]);
+    expect(given.state.failure).toBe('step "car" timed out');
+  });
+
+  test('a transient failure is retried with exponential backoff, then the saga compensates', () => {
+    const given = fixture.given([trip('TripRequested'), trip('FlightBooked')]);
+    given.when(trip('HotelBusy')).thenCommands([]).thenLog(['SagaRetryScheduled', 'SagaTimerScheduled']);
+    given.when({ advance: 999 }).thenCommands([]);
+    given.when({ advance: 1 }).thenCommands([{ type: 'BookHotel', data: { tripId: 't1', attempt: 2 } }]);
+    given.when(trip('HotelBusy')).thenCommands([]);
+    given.when({ advance: 1_999 }).thenCommands([]);
+    given.when({ advance: 1 }).thenCommands([{ type: 'BookHotel', data: { tripId: 't1', attempt: 3 } }]);
+    given
+      .when(trip('HotelBusy'))
+      .thenCompensations([{ type: 'CancelFlight' }])
+      .thenStatus('Compensating');
+  });
+
+  test('a retry and a late success: the success counts, whichever attempt it answers', () => {
+    const given = fixture.given([trip('TripRequested'), trip('FlightBooked'), trip('HotelBusy')]);
+    given.when(trip('HotelBooked')).thenCommands([{ type: 'BookCar' }]);
+    given.when({ advance: 9_999 }).thenLog([]); // the stale retry timer changes nothing
+    expect(given.state.step).toBe('car');
+    given.when({ advance: 1 }).thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued']);
+  });
+
+  test('a compensation that keeps timing out needs attention; an operator retry starts a new budget', () => {
+    const given = fixture.given([trip('TripRequested'), trip('FlightBooked'), trip('HotelFull')]);
+    expect(given.state.status).toBe('Compensating');
+    given.when({ advance: 5_000 }).thenLog(['SagaStepTimedOut', 'SagaRetryScheduled', 'SagaTimerScheduled']);
+    given.when({ advance: 1_000 }).thenCompensations([{ type: 'CancelFlight' }]);
+    given.when({ advance: 5_000 }).thenLog(['SagaStepTimedOut', 'SagaAttentionRequested']).thenStatus('NeedsAttention');
+    expect(given.state.attention).toMatchObject({ saga: 'Trip', sagaId: 't1', step: 'flight', phase: 'compensation', attempts: 2 });
+    given.when(trip('HotelBooked')).thenCommands([]).thenStatus('NeedsAttention'); // not what it waits for
+    given
+      .when({ operator: 'retry' })
+      .thenCompensations([{ type: 'CancelFlight' }])
+      .thenStatus('Compensating');
+    given.when(trip('FlightCancelled')).thenStatus('Compensated');
+  });
+
+  test('late timers, duplicate starts and replies nobody waits for change nothing', () => {
+    const done = fixture.given([trip('TripRequested'), trip('FlightBooked'), trip('HotelBooked'), trip('CarBooked')]);
+    done.when({ advance: 3_600_000 }).thenLog([]).thenStatus('Completed');
+    done.when(trip('TripRequested')).thenLog([]);
+    done.when(trip('FlightUnavailable')).thenLog([]);
+    fixture.given().when(trip('FlightBooked')).thenLog([]).thenStatus('New');
+  });
+
+  test('operator requests on a saga that is not stuck are refused with a typed error', () => {
+    expect(() => fixture.given([trip('TripRequested')]).when({ operator: 'retry' })).toThrow(expect.objectContaining({ code: 'EVENTFOLD_SAGA_STATE' }));
+    expect(() => fixture.given([trip('TripRequested')]).when({ operator: 'resolve', resolution: 'Completed' })).toThrow(
+      expect.objectContaining({ code: 'EVENTFOLD_SAGA_STATE' }),
+    );
+  });
+});
+
+describe('defineSaga', () => {
+  const step = { name: 'a', action: () => ({ type: 'DoA', data: {} }), replies: { ADone: 'ok' as const } };
+  const base = { name: 'Good', startedBy: { Started: () => ({ sagaId: 'x', data: {} }) }, associate: () => 'x', steps: [step] };
+
+  test.each([
+    ['saga.name', { ...base, name: 'bad name' }],
+    ['saga.startedBy', { ...base, startedBy: {} }],
+    ['saga.steps', { ...base, steps: [] }],
+    ['saga.steps[1].name', { ...base, steps: [step, step] }],
+    ['saga.steps[0].replies', { ...base, steps: [{ ...step, replies: {} }] }],
+    ['saga.steps[0].timeoutMs', { ...base, steps: [{ ...step, timeoutMs: -1 }] }],
+    ['retry.maxAttempts', { ...base, steps: [{ ...step, retry: { maxAttempts: 0 } }] }],
+    ['saga.startedBy', { ...base, startedBy: { ADone: () => ({ sagaId: 'x', data: {} }) } }],
+  ])('rejects a bad definition naming %s', (path, options) => {
+    expect(() => defineSaga(options as never)).toThrow(expect.objectContaining({ code: 'EVENTFOLD_INVALID_INPUT', path }));
+  });
+});
