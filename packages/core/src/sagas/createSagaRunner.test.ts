@@ -79,7 +79,7 @@ describe('createSagaRunner', () => {
     const third = runner();
     await third.drain();
     expect(await types(store, 't1')).toContain('SagaStepTimedOut');
-    await third.engine.fire({ id: (lateTimer?.data as { timerId: string }).timerId, owner: 'saga:Trip', key: 't2', dueAt: clock.now(), payload: null });
+    await third.engine.fire({ id: (lateTimer!.data as { timerId: string }).timerId, owner: 'saga:Trip', key: 't2', dueAt: clock.now(), payload: null });
     expect(await types(store, 't2')).toEqual(t2Before);
   });
 
