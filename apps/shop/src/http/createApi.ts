@@ -32,6 +32,8 @@ export function createApi(shop: Shop, options: ApiOptions = {}): FastifyInstance
     // Strict validation: wrong types are errors, not coerced; unknown properties are errors, not dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     genReqId: () => uuidv7(),
+    // Router errors (malformed percent-encoding, over-long path parameters) get the same JSON errors.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   });
   app.setErrorHandler(errorHandler);
   // JSON only: any other body (text/plain included) is answered 415.
