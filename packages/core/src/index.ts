@@ -16,6 +16,14 @@ export {
   type RegisterOptions,
 } from './cqrs/createCommandBus.js';
 export { createEventBus, type EventBus, type EventBusHandler } from './cqrs/createEventBus.js';
+export {
+  BUS_HANDLED_CHANNEL,
+  type BusHandledMessage,
+  PROJECTION_BATCH_CHANNEL,
+  PROJECTION_ERROR_CHANNEL,
+  type ProjectionBatchMessage,
+  type ProjectionErrorMessage,
+} from './cqrs/cqrsDiagnostics.js';
 export { createPositionWaiter, type PositionWaiterOptions } from './cqrs/createPositionWaiter.js';
 export {
   createProjectionRunner,

@@ -1,10 +1,15 @@
+import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { createInMemoryEventStore } from '../inMemoryEventStore.js';
 import { DuplicateHandlerError, NoHandlerError, ValidationError } from './busErrors.js';
+import { BUS_HANDLED_CHANNEL, type BusHandledMessage, PROJECTION_BATCH_CHANNEL, type ProjectionBatchMessage } from './cqrsDiagnostics.js';
 import { createCommandBus } from './createCommandBus.js';
+import { createProjectionRunner } from './createProjectionRunner.js';
+import { defineProjection } from './defineProjection.js';
 import { currentMessageContext } from './messageContext.js';
 import { idempotency, logging } from './middleware.js';
+import { createMemoryProjectionTarget } from './projectionTarget.js';
 
 type Cmd = { type: 'PlaceOrder'; data: { orderId: string; lines: { sku: string; qty: number }[] } } | { type: 'ShipOrder'; data: { orderId: string } };
 
@@ -117,5 +122,34 @@ describe('command bus', () => {
   test('a message without a type is refused', async () => {
     const bus = createCommandBus();
     await expect(bus.dispatch(null as never)).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT' });
+  });
+});
+
+describe('diagnostics', () => {
+  test('bus dispatches and projection batches are published on diagnostics channels', async () => {
+    const handled: BusHandledMessage[] = [];
+    const batches: ProjectionBatchMessage[] = [];
+    const onHandled = (m: unknown) => void handled.push(m as BusHandledMessage);
+    const onBatch = (m: unknown) => void batches.push(m as ProjectionBatchMessage);
+    diagnostics.subscribe(BUS_HANDLED_CHANNEL, onHandled);
+    diagnostics.subscribe(PROJECTION_BATCH_CHANNEL, onBatch);
+    try {
+      const bus = createCommandBus<Cmd>();
+      bus.register('ShipOrder', () => 'ok');
+      await bus.dispatch({ type: 'ShipOrder', data: { orderId: 'o1' } }, { messageId: 'm-1' });
+      await bus.dispatch({ type: 'PlaceOrder', data: { orderId: 'o1', lines: [] } }, { messageId: 'm-2' }).catch(() => undefined);
+      expect(handled.map((h) => [h.type, h.messageId, h.failure])).toEqual([
+        ['ShipOrder', 'm-1', undefined],
+        ['PlaceOrder', 'm-2', 'EVENTFOLD_NO_HANDLER'],
+      ]);
+      const store = createInMemoryEventStore();
+      await store.appendToStream('s', [{ type: 'X', data: {} }]);
+      const projection = defineProjection<null>({ name: 'observed', handlers: { X: () => undefined } });
+      await createProjectionRunner({ store, projection, target: createMemoryProjectionTarget(null, store.checkpoints) }).catchUp();
+      expect(batches).toEqual([expect.objectContaining({ projection: 'observed', events: 1, position: 1n })]);
+    } finally {
+      diagnostics.unsubscribe(BUS_HANDLED_CHANNEL, onHandled);
+      diagnostics.unsubscribe(PROJECTION_BATCH_CHANNEL, onBatch);
+    }
   });
 });

@@ -9,6 +9,7 @@ import { START } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
 import type { EventStore } from '../eventStore.js';
 import { noUpcasters, type UpcasterRegistry } from '../eventsourcing/defineUpcasters.js';
+import { type ProjectionBatchMessage, type ProjectionErrorMessage, projectionBatch, projectionError } from './cqrsDiagnostics.js';
 import type { Projection } from './defineProjection.js';
 import { createPositionSignal } from './internal/positionSignal.js';
 import type { ProjectionTarget } from './projectionTarget.js';
@@ -127,6 +128,7 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
   /** Reads and applies one batch; returns how many events it read. */
   async function step(size: number): Promise<number> {
     const expected = await ensureLoaded();
+    const started = performance.now();
     const events = (await store.readAll({ after: expected ?? START, maxCount: size })).map((e) => upcasters.upcast(e));
     const last = events[events.length - 1];
     if (!last) return 0;
@@ -135,6 +137,14 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
     checkpoint = last.globalPosition;
     progress.advance(last.globalPosition);
     options.onBatch?.({ position: last.globalPosition, events: events.length });
+    if (projectionBatch.hasSubscribers) {
+      projectionBatch.publish({
+        projection: name,
+        events: events.length,
+        position: last.globalPosition,
+        ms: performance.now() - started,
+      } satisfies ProjectionBatchMessage);
+    }
     return events.length;
   }
 
@@ -193,6 +203,7 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
         (failure: unknown) => {
           state = 'failed';
           error = failure;
+          projectionError.publish({ projection: name, error: failure } satisfies ProjectionErrorMessage);
           progress.fail(failure);
           throw failure;
         },

@@ -6,6 +6,7 @@ import type { Headers } from '../../envelope.js';
 import { InvalidInputError } from '../../errors.js';
 import { uuidv7 } from '../../uuidv7.js';
 import { DuplicateHandlerError, NoHandlerError } from '../busErrors.js';
+import { type BusHandledMessage, busHandled } from '../cqrsDiagnostics.js';
 import { currentMessageContext, type MessageContext, runInMessageContext } from '../messageContext.js';
 import { type StandardSchemaV1, validateWithSchema } from '../validateWithSchema.js';
 
@@ -102,6 +103,28 @@ export function createHandlerBus(bus: 'command' | 'query', middleware: readonly 
     return step(envelope, (next) => run(next, index + 1));
   };
 
+  // Only taken while someone listens on eventfold:bus:handled, so the fast path stays fast.
+  const observed = async (envelope: MessageEnvelope): Promise<unknown> => {
+    const started = performance.now();
+    const report = (failure: string | undefined) =>
+      busHandled.publish({
+        bus,
+        type: envelope.message.type,
+        messageId: envelope.messageId,
+        ms: performance.now() - started,
+        failure,
+      } satisfies BusHandledMessage);
+    try {
+      const result = await run(envelope, 0);
+      report(undefined);
+      return result;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      report(typeof code === 'string' ? code : 'error');
+      throw error;
+    }
+  };
+
   return {
     register(type, handler, options = {}) {
       if (typeof type !== 'string' || type.length === 0) throw new InvalidInputError('type', `a ${bus} type must be a non-empty string.`);
@@ -119,6 +142,7 @@ export function createHandlerBus(bus: 'command' | 'query', middleware: readonly 
       }
       const registration = handlers.get(message.type);
       const envelope = new Envelope(bus, message, registration?.schema, options, currentMessageContext());
+      if (busHandled.hasSubscribers) return observed(envelope);
       if (pipeline.length === 0 && registration && !registration.schema) {
         // Fast path: no middleware and nothing to validate.
         try {
