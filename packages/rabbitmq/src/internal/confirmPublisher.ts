@@ -59,7 +59,16 @@ export class ConfirmPublisher {
     if (this.closed)
       throw new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport closed while this publish waited; create a new one.', { retryable: true });
     return new Promise<void>((resolve, reject) => {
-      const entry: Pending = { exchange, routingKey, content, options: { ...options, mandatory: true }, resolve, reject, sentOn: undefined, returned: false };
+      const entry: Pending = {
+        exchange,
+        routingKey,
+        content,
+        options: options.mandatory === true ? options : { ...options, mandatory: true },
+        resolve,
+        reject,
+        sentOn: undefined,
+        returned: false,
+      };
       this.pending.add(entry);
       if (options.messageId !== undefined) {
         const list = this.byMessageId.get(options.messageId);

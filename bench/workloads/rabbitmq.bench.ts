@@ -1,0 +1,187 @@
+/**
+ * Issue 4 benchmarks on the local RabbitMQ: publishing 400-byte events with publisher confirms to a
+ * quorum queue, and consuming them with manual acks — Eventfold's transport beside a raw amqplib
+ * confirm channel / consumer doing the same work (same batching, same window, same prefetch).
+ */
+import { randomBytes } from 'node:crypto';
+import { type Binding, defineBinding, encodeJsonMessage, type OutgoingMessage } from '@eventfold/core';
+import { createRabbitMqTransport, type RabbitMqTransport } from '@eventfold/rabbitmq';
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { eventData, inLanes, timed, type Workload } from '../lib.js';
+
+const url = process.env.EVENTFOLD_BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const EVENTS = Number(process.env.BENCH_RABBITMQ_EVENTS ?? 10_000);
+const BATCH = 200;
+/** Batches awaiting confirms at once, for both contenders. */
+const WINDOW = 4;
+const PREFETCH = 256;
+
+const tag = randomBytes(4).toString('hex');
+const publishBinding = defineBinding('benchOut', { binder: 'rabbitmq', destination: `bench.publish.${tag}`, group: 'sink' });
+const consumeBinding = defineBinding('benchIn', {
+  binder: 'rabbitmq',
+  destination: `bench.consume.${tag}`,
+  group: 'reader',
+  consumer: { concurrency: 1, maxInFlight: PREFETCH },
+});
+const queueOf = (b: Binding) => `${b.destination}.${b.group}`;
+
+function messages(): OutgoingMessage[] {
+  return Array.from({ length: EVENTS }, (_, i) =>
+    encodeJsonMessage({ id: `${tag}-${i}-${randomBytes(4).toString('hex')}`, type: 'OrderPlaced', key: `order-${i % 64}`, data: eventData(i) as never }),
+  );
+}
+
+/** The raw anchor's publish: the same properties Eventfold sets, one confirm callback per message. */
+function rawPublish(channel: ConfirmChannel, exchange: string, batch: OutgoingMessage[]): Promise<void> {
+  return Promise.all(
+    batch.map(
+      (m) =>
+        new Promise<void>((resolve, reject) => {
+          channel.publish(
+            exchange,
+            m.type,
+            Buffer.from(m.body),
+            {
+              messageId: m.id,
+              type: m.type,
+              contentType: m.contentType,
+              deliveryMode: 2,
+              mandatory: true,
+              headers: { 'eventfold-key': m.key, 'eventfold-schema-version': '1' },
+            },
+            (error: unknown) => (error ? reject(error) : resolve()),
+          );
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+function batches(all: OutgoingMessage[]): OutgoingMessage[][] {
+  const out: OutgoingMessage[][] = [];
+  for (let i = 0; i < all.length; i += BATCH) out.push(all.slice(i, i + BATCH));
+  return out;
+}
+
+let transport: RabbitMqTransport;
+let raw: ChannelModel;
+let rawChannel: ConfirmChannel;
+
+async function purge(queue: string): Promise<void> {
+  const channel = await raw.createChannel();
+  await channel.purgeQueue(queue);
+  await channel.close();
+}
+
+export async function workloads(): Promise<Workload[]> {
+  const setup = async () => {
+    transport = await createRabbitMqTransport({ url, connectionName: `bench-${tag}` });
+    await transport.provision(publishBinding);
+    await transport.provision(consumeBinding);
+    raw = await amqp.connect(url);
+    rawChannel = await raw.createConfirmChannel();
+  };
+  const teardown = async () => {
+    await transport.deprovision(publishBinding).catch(() => {});
+    await transport.deprovision(consumeBinding).catch(() => {});
+    await transport.close();
+    await raw.close();
+  };
+  let prepared = false;
+  const once = async () => {
+    if (!prepared) await setup();
+    prepared = true;
+  };
+
+  return [
+    {
+      id: 'rabbitmq.publish.confirm.400b',
+      description: `${EVENTS.toLocaleString('en-US')} × 400-byte events with publisher confirms to a quorum queue, batches of ${BATCH}, ${WINDOW} batches in flight`,
+      unit: 'events',
+      rounds: 5,
+      setup: once,
+      eventfold: {
+        name: 'Eventfold transport.publish',
+        run: async () => {
+          const all = batches(messages());
+          await purge(queueOf(publishBinding));
+          return timed(EVENTS, () => inLanes(all.length, WINDOW, (i) => transport.publish(publishBinding, all[i] as OutgoingMessage[])));
+        },
+      },
+      anchors: [
+        {
+          name: 'raw amqplib confirm channel',
+          run: async () => {
+            const all = batches(messages());
+            await purge(queueOf(publishBinding));
+            return timed(EVENTS, () => inLanes(all.length, WINDOW, (i) => rawPublish(rawChannel, publishBinding.destination, all[i] as OutgoingMessage[])));
+          },
+        },
+      ],
+      targets: [{ anchor: 'raw amqplib confirm channel', minRatio: 0.9, label: '≥ 0.9× raw amqplib confirm channel' }],
+    },
+    {
+      id: 'rabbitmq.consume.400b',
+      description: `consume ${EVENTS.toLocaleString('en-US')} × 400-byte events from a quorum queue, manual acks, prefetch ${PREFETCH}`,
+      unit: 'events',
+      rounds: 5,
+      teardown,
+      eventfold: {
+        name: 'Eventfold transport.subscribe',
+        run: async () => {
+          await once();
+          await purge(queueOf(consumeBinding));
+          await inLanes(EVENTS / BATCH, WINDOW, async (i) => rawPublish(rawChannel, consumeBinding.destination, messages().slice(i * BATCH, (i + 1) * BATCH)));
+          let seen = 0;
+          let finish!: () => void;
+          const finished = new Promise<void>((resolve) => {
+            finish = resolve;
+          });
+          const m = await timed(EVENTS, async () => {
+            const consumer = await transport.subscribe(consumeBinding, (message) => {
+              JSON.parse(Buffer.from(message.body).toString('utf8'));
+              seen += 1;
+              if (seen === EVENTS) finish();
+            });
+            await finished;
+            await consumer.stop();
+          });
+          return m;
+        },
+      },
+      anchors: [
+        {
+          name: 'raw amqplib consumer',
+          run: async () => {
+            await once();
+            await purge(queueOf(consumeBinding));
+            await inLanes(EVENTS / BATCH, WINDOW, async (i) =>
+              rawPublish(rawChannel, consumeBinding.destination, messages().slice(i * BATCH, (i + 1) * BATCH)),
+            );
+            const channel = await raw.createChannel();
+            await channel.prefetch(PREFETCH);
+            let seen = 0;
+            let finish!: () => void;
+            const finished = new Promise<void>((resolve) => {
+              finish = resolve;
+            });
+            const m = await timed(EVENTS, async () => {
+              const { consumerTag } = await channel.consume(queueOf(consumeBinding), (msg) => {
+                if (msg === null) return;
+                JSON.parse(msg.content.toString('utf8'));
+                channel.ack(msg);
+                seen += 1;
+                if (seen === EVENTS) finish();
+              });
+              await finished;
+              await channel.cancel(consumerTag);
+            });
+            await channel.close();
+            return m;
+          },
+        },
+      ],
+      targets: [],
+    },
+  ];
+}
