@@ -71,21 +71,23 @@ export function createInMemoryTransport(options: InMemoryTransportOptions = {}):
       for (const message of messages) group.enqueue(message);
     }
   };
+  /** Dead letters of the binding's group; looking does not create the group. */
+  const lettersOf = (binding: Binding): DeadLetter[] => destinations.get(binding.destination)?.get(requireGroup(binding))?.deadLetters ?? [];
   const select = (binding: Binding, ids: readonly string[] | undefined): DeadLetter[] => {
-    const list = groupOf(binding).deadLetters;
+    const list = lettersOf(binding);
     return ids === undefined ? [...list] : list.filter((d) => ids.includes(d.deadLetterId));
   };
   const remove = (binding: Binding, chosen: readonly DeadLetter[]) => {
-    const list = groupOf(binding).deadLetters;
+    const list = lettersOf(binding);
     for (const d of chosen) list.splice(list.indexOf(d), 1);
   };
 
   const deadLetters: DeadLetterQueue = {
     async list(binding, listOptions = {}) {
-      return groupOf(binding).deadLetters.slice(0, listOptions.limit ?? 100);
+      return lettersOf(binding).slice(0, listOptions.limit ?? 100);
     },
     async inspect(binding, id) {
-      return groupOf(binding).deadLetters.find((d) => d.deadLetterId === id);
+      return lettersOf(binding).find((d) => d.deadLetterId === id);
     },
     async replay(binding, ids) {
       assertOpen();

@@ -195,7 +195,10 @@ export function createStoreTransport(options: StoreTransportOptions): Transport 
         // The last member out waits for the group's checkpoint, so what it handled is never redelivered.
         async stop() {
           await inner.stop();
-          if (owner.memberCount === 0) await owner.finished;
+          // Wait for the reader to checkpoint and exit — unless a new member joined meanwhile and keeps it going.
+          while (owner.alive && owner.memberCount === 0) {
+            await Promise.race([owner.finished, new Promise((resolve) => setTimeout(resolve, 10))]);
+          }
         },
         done: inner.done,
       };
