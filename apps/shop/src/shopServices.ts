@@ -73,17 +73,25 @@ export function createShopServices(store: EventStore): ShopServices {
     for (const line of lines) await repos.stock.handle(line.sku, { type: 'ReleaseStock', data: { sku: line.sku, orderId } });
   }
 
+  // Prices never change once listed (there is no re-pricing command), so a placed order need not
+  // load the hot stock streams just to quote them.
+  const prices = new Map<string, number>();
+  async function priceOf(sku: string): Promise<number> {
+    const cached = prices.get(sku);
+    if (cached !== undefined) return cached;
+    const { state } = await repos.stock.load(sku);
+    if (!state.listed) throw new CommandRejectedError('UnknownProduct', `No product with SKU "${sku}" is in the catalogue.`, { sku });
+    prices.set(sku, state.unitPrice);
+    return state.unitPrice;
+  }
+
   return {
     repositories: repos,
     orders: {
       async place(input, now) {
         // Prices come from the catalogue at placement: the order records what the customer was quoted.
         const lines: OrderLine[] = [];
-        for (const line of input.lines) {
-          const { state } = await repos.stock.load(line.sku);
-          if (!state.listed) throw new CommandRejectedError('UnknownProduct', `No product with SKU "${line.sku}" is in the catalogue.`, { sku: line.sku });
-          lines.push({ sku: line.sku, quantity: line.quantity, unitPrice: state.unitPrice });
-        }
+        for (const line of input.lines) lines.push({ sku: line.sku, quantity: line.quantity, unitPrice: await priceOf(line.sku) });
         const result = await repos.orders.handle(input.orderId, {
           type: 'PlaceOrder',
           data: { ...input, lines, placedAt: now.toISOString() },
