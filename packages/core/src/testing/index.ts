@@ -10,3 +10,4 @@ export { type DeciderFixture, type DeciderGiven, type DeciderThen, deciderFixtur
 export { type FixtureEvent, type ProjectionFixtureOptions, projectionFixture, toRecordedEvents } from './fixtures/projectionFixture.js';
 export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
 export { type ExpectedCommand, type SagaFixtureOptions, type SagaFixtureStep, type SagaGiven, type SagaThen, sagaFixture } from './sagas/sagaFixture.js';
+export { type SimulationContext, type SimulationFaults, type SimulationOptions, type SimulationResult, simulateSagas } from './sagas/simulateSagas.js';
