@@ -7,11 +7,11 @@ import { CheckpointConflictError } from './checkpointConflictError.js';
 import { type Clock, systemClock } from './clock.js';
 import type { EventToAppend, GlobalPosition, JsonValue, RecordedEvent } from './envelope.js';
 import { START } from './envelope.js';
-import { ConcurrencyError, DuplicateEventError, EventfoldError, InvalidInputError } from './errors.js';
+import { ConcurrencyError, DuplicateEventError, EventfoldError } from './errors.js';
 import type { AppendOptions, AppendResult, CheckpointStore, EventStore, ReadAllOptions, ReadStreamOptions, Snapshot, SnapshotStore } from './eventStore.js';
 import { matchesExpectedVersion } from './expectedVersion.js';
-import { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions, selectStreamRange } from './inputChecks.js';
-import { type AppendLimits, assertJsonValue, assertStreamId, prepareAppend } from './prepareAppend.js';
+import { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions, assertSnapshot, selectStreamRange } from './inputChecks.js';
+import { type AppendLimits, assertStreamId, prepareAppend } from './prepareAppend.js';
 import { createCatchUpSubscription, createNotifier, type SubscribeOptions, type Subscription } from './subscription.js';
 
 export interface InMemoryEventStoreOptions extends AppendLimits {
@@ -104,12 +104,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const snapshotStore: SnapshotStore = {
     async save(snapshot) {
       ensureOpen();
-      assertStreamId(snapshot.streamId, 'snapshot.streamId');
-      assertJsonValue(snapshot.state, 'snapshot.state');
-      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1)
-        throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
-      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1)
-        throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
+      assertSnapshot(snapshot);
       const current = snapshots.get(snapshot.streamId);
       if (current && current.streamVersion > snapshot.streamVersion) return;
       snapshots.set(snapshot.streamId, {

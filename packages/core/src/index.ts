@@ -5,6 +5,14 @@ export { type Clock, createManualClock, type ManualClock, systemClock } from './
 export { DuplicateHandlerError, NoHandlerError, ValidationError, type ValidationIssue } from './cqrs/busErrors.js';
 export { type ConnectEventBusOptions, connectEventBus } from './cqrs/connectEventBus.js';
 export {
+  BUS_HANDLED_CHANNEL,
+  type BusHandledMessage,
+  PROJECTION_BATCH_CHANNEL,
+  PROJECTION_ERROR_CHANNEL,
+  type ProjectionBatchMessage,
+  type ProjectionErrorMessage,
+} from './cqrs/cqrsDiagnostics.js';
+export {
   type CommandBus,
   type CommandBusOptions,
   createCommandBus,
@@ -15,15 +23,7 @@ export {
   type Middleware,
   type RegisterOptions,
 } from './cqrs/createCommandBus.js';
-export { createEventBus, type EventBus, type EventBusHandler } from './cqrs/createEventBus.js';
-export {
-  BUS_HANDLED_CHANNEL,
-  type BusHandledMessage,
-  PROJECTION_BATCH_CHANNEL,
-  PROJECTION_ERROR_CHANNEL,
-  type ProjectionBatchMessage,
-  type ProjectionErrorMessage,
-} from './cqrs/cqrsDiagnostics.js';
+export { createEventBus, type EventBus, type EventBusHandler, type EventBusOptions } from './cqrs/createEventBus.js';
 export { createPositionWaiter, type PositionWaiterOptions } from './cqrs/createPositionWaiter.js';
 export {
   createProjectionRunner,
@@ -46,7 +46,7 @@ export { defineProjection, type Projection, type ProjectionHandler, type Project
 export { formatProgress } from './cqrs/formatProgress.js';
 export { projectionFromClass, registerEventHandlers, registerQueryHandlers } from './cqrs/fromHandlerClass.js';
 export { currentMessageContext, type MessageContext, runInMessageContext } from './cqrs/messageContext.js';
-export { type IdempotencyOptions, type IdempotencyStore, idempotency, type Logger, type LoggingOptions, logging } from './cqrs/middleware.js';
+export { correlation, type IdempotencyOptions, type IdempotencyStore, idempotency, type Logger, type LoggingOptions, logging } from './cqrs/middleware.js';
 export { createMemoryProjectionTarget, type ProjectionTarget } from './cqrs/projectionTarget.js';
 export { ProjectionTimeoutError } from './cqrs/projectionTimeoutError.js';
 export { type StandardSchemaV1, validateWithSchema } from './cqrs/validateWithSchema.js';
@@ -113,7 +113,7 @@ export { defineSnapshotPolicy, type SnapshotDecision, type SnapshotOptions, type
 export { withUpcasting } from './eventsourcing/withUpcasting.js';
 export { assertExpectedVersion, type ExpectedVersion, matchesExpectedVersion } from './expectedVersion.js';
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './inMemoryEventStore.js';
-export { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions } from './inputChecks.js';
+export { assertCheckpointName, assertPosition, assertReadAllOptions, assertReadStreamOptions, assertSnapshot } from './inputChecks.js';
 export {
   type Binding,
   type BindingConfig,

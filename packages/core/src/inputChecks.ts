@@ -2,7 +2,8 @@
 
 import type { GlobalPosition, RecordedEvent } from './envelope.js';
 import { InvalidInputError } from './errors.js';
-import type { ReadAllOptions, ReadStreamOptions } from './eventStore.js';
+import type { ReadAllOptions, ReadStreamOptions, Snapshot } from './eventStore.js';
+import { assertJsonValue, assertStreamId } from './prepareAppend.js';
 
 const MAX_READ_COUNT = 100_000;
 
@@ -50,4 +51,14 @@ export function assertPosition(position: unknown, path = 'position'): asserts po
   if (typeof position !== 'bigint' || position < 0n) {
     throw new InvalidInputError(path, 'must be a global position (a bigint ≥ 0n) taken from an event or a checkpoint.');
   }
+}
+
+/** A snapshot a store may save: a valid stream id, versions ≥ 1 and JSON state. */
+export function assertSnapshot(snapshot: Omit<Snapshot, 'createdAt'>): void {
+  assertStreamId(snapshot.streamId, 'snapshot.streamId');
+  assertCount(snapshot.streamVersion, 'snapshot.streamVersion', 1);
+  assertCount(snapshot.stateVersion, 'snapshot.stateVersion', 1);
+  if (snapshot.streamVersion === undefined || snapshot.stateVersion === undefined)
+    throw new InvalidInputError('snapshot', 'needs streamVersion and stateVersion.');
+  assertJsonValue(snapshot.state, 'snapshot.state');
 }

@@ -9,10 +9,10 @@ import {
   type AppendOptions,
   type AppendResult,
   assertCheckpointName,
-  assertJsonValue,
   assertPosition,
   assertReadAllOptions,
   assertReadStreamOptions,
+  assertSnapshot,
   assertStreamId,
   CheckpointConflictError,
   type CheckpointStore,
@@ -180,12 +180,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   const snapshots: SnapshotStore = {
     async save(snapshot) {
       ensureOpen();
-      assertStreamId(snapshot.streamId, 'snapshot.streamId');
-      assertJsonValue(snapshot.state, 'snapshot.state');
-      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1)
-        throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
-      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1)
-        throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
+      assertSnapshot(snapshot);
       await query(pool, {
         text: `INSERT INTO ${s}.snapshots (stream_id, stream_version, state_version, state, created_at) VALUES ($1, $2, $3, $4::json, $5)
           ON CONFLICT (stream_id) DO UPDATE SET stream_version = excluded.stream_version, state_version = excluded.state_version,

@@ -9,10 +9,10 @@ import {
   type AppendOptions,
   type AppendResult,
   assertCheckpointName,
-  assertJsonValue,
   assertPosition,
   assertReadAllOptions,
   assertReadStreamOptions,
+  assertSnapshot,
   assertStreamId,
   CheckpointConflictError,
   type CheckpointStore,
@@ -25,7 +25,6 @@ import {
   type EventStore,
   type EventToAppend,
   type GlobalPosition,
-  InvalidInputError,
   type JsonValue,
   matchesExpectedVersion,
   prepareAppend,
@@ -245,12 +244,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
   const snapshots: SnapshotStore = {
     async save(snapshot) {
       ensureOpen();
-      assertStreamId(snapshot.streamId, 'snapshot.streamId');
-      assertJsonValue(snapshot.state, 'snapshot.state');
-      if (!Number.isSafeInteger(snapshot.streamVersion) || snapshot.streamVersion < 1)
-        throw new InvalidInputError('snapshot.streamVersion', 'must be a whole number ≥ 1.');
-      if (!Number.isSafeInteger(snapshot.stateVersion) || snapshot.stateVersion < 1)
-        throw new InvalidInputError('snapshot.stateVersion', 'must be a whole number ≥ 1.');
+      assertSnapshot(snapshot);
       try {
         q.saveSnapshot.run(snapshot.streamId, snapshot.streamVersion, snapshot.stateVersion, JSON.stringify(snapshot.state), clock.now().getTime());
       } catch (error) {
