@@ -5,6 +5,7 @@
 import {
   type CommandBus,
   CommandRejectedError,
+  correlation,
   createCommandBus,
   createRepository,
   type Decider,
@@ -40,7 +41,7 @@ export function createBank<TState>(options: BankOptions<TState>): {
   accounts: ReturnType<typeof createRepository<TState, AccountCommand, AccountEvent>>;
 } {
   const accounts = createRepository({ store: options.store, decider: options.decider, ...(options.snapshots ? { snapshots: options.snapshots } : {}) });
-  const commands = createCommandBus<BankCommand>({ middleware: [idempotency(), ...(options.middleware ?? [])] });
+  const commands = createCommandBus<BankCommand>({ middleware: [correlation(), idempotency(), ...(options.middleware ?? [])] });
 
   commands.register('OpenAccount', (command) => accounts.handle(command.data.accountId, command), { schema: schemas.OpenAccount });
   commands.register('DepositMoney', (command) => accounts.handle(command.data.accountId, command), { schema: schemas.DepositMoney });

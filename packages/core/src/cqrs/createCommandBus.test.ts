@@ -8,7 +8,7 @@ import { createCommandBus } from './createCommandBus.js';
 import { createProjectionRunner } from './createProjectionRunner.js';
 import { defineProjection } from './defineProjection.js';
 import { currentMessageContext } from './messageContext.js';
-import { idempotency, logging } from './middleware.js';
+import { correlation, idempotency, logging } from './middleware.js';
 import { createMemoryProjectionTarget } from './projectionTarget.js';
 
 type Cmd = { type: 'PlaceOrder'; data: { orderId: string; lines: { sku: string; qty: number }[] } } | { type: 'ShipOrder'; data: { orderId: string } };
@@ -69,9 +69,9 @@ describe('command bus', () => {
     expect(lines[1]).toEqual(['command PlaceOrder failed', expect.objectContaining({ code: 'EVENTFOLD_NO_HANDLER' })]);
   });
 
-  test('nested dispatches and appends inherit the correlation id and name their cause', async () => {
+  test('with correlation(), nested dispatches and appends inherit the correlation id and name their cause', async () => {
     const store = createInMemoryEventStore();
-    const bus = createCommandBus<Cmd>();
+    const bus = createCommandBus<Cmd>({ middleware: [correlation()] });
     const seen: unknown[] = [];
     const ids = () => {
       const c = currentMessageContext();
@@ -98,6 +98,16 @@ describe('command bus', () => {
     const [top] = seen as { messageId: string; correlationId: string }[];
     expect(top?.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     expect(top?.correlationId).toBe(top?.messageId);
+  });
+
+  test('without correlation() each handler still gets its context as the second argument', async () => {
+    const bus = createCommandBus<Cmd>();
+    const seen: unknown[] = [];
+    bus.register('ShipOrder', (_command, context) => {
+      seen.push([context.messageId, context.correlationId, context.causationId, currentMessageContext()]);
+    });
+    await bus.dispatch({ type: 'ShipOrder', data: { orderId: 'o1' } }, { messageId: 'm-1', correlationId: 'flow-1', causationId: 'click-1' });
+    expect(seen).toEqual([['m-1', 'flow-1', 'click-1', undefined]]);
   });
 
   test('idempotency: the same command id is handled once; a failure is forgotten so a retry runs', async () => {

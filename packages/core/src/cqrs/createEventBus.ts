@@ -1,13 +1,18 @@
 /**
  * The in-process event bus: any number of handlers per event type (or '*'), called in
- * registration order, each inside the event's message context so what it dispatches is
- * correlated with the event. For durable delivery feed it from the store with `connectEventBus`.
+ * registration order (with `correlation: true`, inside the event's message context so what it
+ * dispatches is correlated with the event). For durable delivery feed it from the store with `connectEventBus`.
  */
 import type { RecordedEvent } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
 import { runInMessageContext } from './messageContext.js';
 
 export type EventBusHandler<TEvent extends RecordedEvent = RecordedEvent> = (event: TEvent) => unknown | Promise<unknown>;
+
+export interface EventBusOptions {
+  /** Run each handler with the event as ambient message context (see `correlation()`). Default false. */
+  correlation?: boolean;
+}
 
 export interface EventBus<TEvent extends RecordedEvent = RecordedEvent> {
   /** Subscribes to one event type, or '*' for all. Returns an unsubscribe function. */
@@ -24,7 +29,7 @@ export interface EventBus<TEvent extends RecordedEvent = RecordedEvent> {
  * const events = createEventBus();
  * events.subscribe('AccountOpened', async (e) => mailer.welcome(e.data.owner));
  */
-export function createEventBus<TEvent extends RecordedEvent = RecordedEvent>(): EventBus<TEvent> {
+export function createEventBus<TEvent extends RecordedEvent = RecordedEvent>(options: EventBusOptions = {}): EventBus<TEvent> {
   const handlers = new Map<string, EventBusHandler[]>();
   return {
     subscribe(type, handler) {
@@ -48,7 +53,7 @@ export function createEventBus<TEvent extends RecordedEvent = RecordedEvent>(): 
       };
       for (const handler of matching) {
         try {
-          await runInMessageContext(context, () => handler(event));
+          await (options.correlation ? runInMessageContext(context, () => handler(event)) : handler(event));
         } catch (error) {
           errors.push(error);
         }

@@ -71,7 +71,7 @@ describe('decorated read-side classes', () => {
 
   test('@EventHandler methods on the event bus, fed durably from the store with a checkpoint', async () => {
     const store = createInMemoryEventStore();
-    const bus = createEventBus();
+    const bus = createEventBus({ correlation: true });
     const view = new BalancesView();
     registerEventHandlers(bus, view);
     const causes: (string | undefined)[] = [];

@@ -1,8 +1,20 @@
 /**
- * Ready-made bus middleware: logging and idempotency by message id. (Schema validation runs for
- * every handler registered with a `schema`; correlation and causation are propagated by the bus.)
+ * Ready-made bus middleware: correlation/causation propagation, logging, and idempotency by
+ * message id. (Schema validation runs for every handler registered with a `schema`.)
  */
 import type { Middleware } from './internal/handlerBus.js';
+import { runInMessageContext } from './messageContext.js';
+
+/**
+ * Makes the message being handled the ambient context (AsyncLocalStorage) for everything its
+ * handler does: nested dispatches take its correlation id and name it as their cause, and
+ * repository appends stamp their events with both. Opt-in because on Node 20 the first
+ * AsyncLocalStorage use installs promise hooks that slow every promise in the process; without it
+ * the context is still passed to each handler as its second argument.
+ */
+export function correlation(): Middleware {
+  return (envelope, next) => runInMessageContext(envelope, () => next(envelope));
+}
 
 export interface Logger {
   info(message: string, fields: Record<string, unknown>): void;

@@ -1,13 +1,14 @@
 /**
- * The engine shared by the command and query buses: one handler per message type, a middleware
- * pipeline, and the message context (ids, correlation, causation) around every handler call.
+ * The engine shared by the command and query buses: one handler per message type and a middleware
+ * pipeline. Each handler gets its message context (ids, correlation, causation) as its second
+ * argument; the `correlation()` middleware also makes it ambient for nested work.
  */
 import type { Headers } from '../../envelope.js';
 import { InvalidInputError } from '../../errors.js';
 import { uuidv7 } from '../../uuidv7.js';
 import { DuplicateHandlerError, NoHandlerError } from '../busErrors.js';
 import { type BusHandledMessage, busHandled } from '../cqrsDiagnostics.js';
-import { currentMessageContext, type MessageContext, runInMessageContext } from '../messageContext.js';
+import { currentMessageContext, type MessageContext } from '../messageContext.js';
 import { type StandardSchemaV1, validateWithSchema } from '../validateWithSchema.js';
 
 export interface Message {
@@ -94,7 +95,7 @@ export function createHandlerBus(bus: 'command' | 'query', middleware: readonly 
     if (!registration) throw new NoHandlerError(bus, envelope.message.type);
     let message = envelope.message;
     if (registration.schema) message = (await validateWithSchema(registration.schema, message, message.type)) as Message;
-    return runInMessageContext(envelope, () => registration.handler(message, envelope));
+    return registration.handler(message, envelope);
   };
 
   const run = (envelope: MessageEnvelope, index: number): Promise<unknown> => {
@@ -146,7 +147,7 @@ export function createHandlerBus(bus: 'command' | 'query', middleware: readonly 
       if (pipeline.length === 0 && registration && !registration.schema) {
         // Fast path: no middleware and nothing to validate.
         try {
-          return Promise.resolve(runInMessageContext(envelope, () => registration.handler(message, envelope)));
+          return Promise.resolve(registration.handler(message, envelope));
         } catch (error) {
           return Promise.reject(error);
         }
