@@ -39,6 +39,8 @@ export interface RabbitMqTransportOptions {
   heartbeatSeconds?: number;
   /** Unconfirmed publishes allowed at once before `publish` waits. Default 10,000. */
   maxUnconfirmed?: number;
+  /** A publish not confirmed within this many ms rejects with a retryable EVENTFOLD_TIMEOUT. Default 60,000. */
+  confirmTimeoutMs?: number;
   /** Extra topology (exchanges, queues, bindings) declared at start and after every reconnect. */
   topology?: TopologySpec;
   clock?: Clock;
@@ -120,7 +122,10 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
     if (specs.length > 0) await declareOn(model, mergeTopology(specs));
     topologyDeclarations += 1;
   });
-  const publisher = new ConfirmPublisher(connection, options.maxUnconfirmed !== undefined ? { maxUnconfirmed: options.maxUnconfirmed } : {});
+  const publisher = new ConfirmPublisher(connection, {
+    ...(options.maxUnconfirmed !== undefined ? { maxUnconfirmed: options.maxUnconfirmed } : {}),
+    ...(options.confirmTimeoutMs !== undefined ? { confirmTimeoutMs: options.confirmTimeoutMs } : {}),
+  });
   await publisher.start();
   const consumers = new Set<QueueConsumer>();
   let closed = false;

@@ -16,6 +16,8 @@ interface Pending {
   readonly options: Options.Publish;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  /** performance.now() when publish was called, for the confirm timeout. */
+  readonly since: number;
   /** Channel it was last sent on; undefined while waiting for one. */
   sentOn: ConfirmChannel | undefined;
   returned: boolean;
@@ -24,6 +26,12 @@ interface Pending {
 export interface ConfirmPublisherOptions {
   /** Unconfirmed messages allowed at once; `publish` waits beyond that (backpressure). Default 10,000. */
   maxUnconfirmed?: number;
+  /**
+   * A publish not confirmed within this many ms (e.g. the broker is unreachable for that long) rejects
+   * with a retryable EVENTFOLD_TIMEOUT; it may still have been stored — publish again, consumers dedupe.
+   * Default 60,000.
+   */
+  confirmTimeoutMs?: number;
 }
 
 export class ConfirmPublisher {
@@ -32,6 +40,8 @@ export class ConfirmPublisher {
   private readonly byMessageId = new Map<string, Pending[]>();
   private readonly capacityWaiters: Array<() => void> = [];
   private readonly maxUnconfirmed: number;
+  private readonly confirmTimeoutMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
   /** Messages sent again on a new connection because the old one closed before their confirm. */
   republished = 0;
@@ -42,6 +52,27 @@ export class ConfirmPublisher {
     options: ConfirmPublisherOptions = {},
   ) {
     this.maxUnconfirmed = options.maxUnconfirmed ?? 10_000;
+    this.confirmTimeoutMs = options.confirmTimeoutMs ?? 60_000;
+  }
+
+  /** One timer for all messages: pending is in publish order, so the oldest are first. */
+  private sweep(): void {
+    const limit = performance.now() - this.confirmTimeoutMs;
+    for (const entry of this.pending) {
+      if (entry.since > limit) break;
+      this.settle(
+        entry,
+        new EventfoldError(
+          'EVENTFOLD_TIMEOUT',
+          `RabbitMQ did not confirm message ${entry.options.messageId ?? ''} within ${this.confirmTimeoutMs} ms (connection down or broker overloaded); publish it again — consumers dedupe on the id.`,
+          { retryable: true, context: { exchange: entry.exchange, timeoutMs: this.confirmTimeoutMs } },
+        ),
+      );
+    }
+    if (this.pending.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   async start(): Promise<void> {
@@ -66,10 +97,15 @@ export class ConfirmPublisher {
         options: options.mandatory === true ? options : { ...options, mandatory: true },
         resolve,
         reject,
+        since: performance.now(),
         sentOn: undefined,
         returned: false,
       };
       this.pending.add(entry);
+      if (this.sweeper === undefined) {
+        this.sweeper = setInterval(() => this.sweep(), Math.min(1_000, this.confirmTimeoutMs));
+        this.sweeper.unref();
+      }
       if (options.messageId !== undefined) {
         const list = this.byMessageId.get(options.messageId);
         if (list === undefined) this.byMessageId.set(options.messageId, [entry]);
@@ -195,6 +231,7 @@ export class ConfirmPublisher {
     const deadline = Date.now() + timeoutMs;
     while (this.pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.closed = true;
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.connection.removeHook(this.hook);
     for (const entry of [...this.pending]) {
       this.settle(
