@@ -207,14 +207,16 @@ class Member {
       this.throttled = true;
       this.settings.options.onPause?.();
     }
+    this.running += 1;
     void this.process(entry);
   }
 
   private async process(entry: Entry): Promise<void> {
-    this.running += 1;
     const { handler, policy } = this.settings;
     let failure: { error: unknown } | undefined;
     try {
+      // Never call a handler from inside publish(): a handler that publishes would re-enter the pump.
+      await Promise.resolve();
       await handler({ ...entry.message, destination: this.group.destination, attempt: entry.attempt });
     } catch (error) {
       failure = { error };
