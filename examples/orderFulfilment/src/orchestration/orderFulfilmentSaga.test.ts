@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import { SAGA_NEEDS_ATTENTION_CHANNEL, type SagaNeedsAttentionMessage } from '@eventfold/core';
+import { formatFlow, SAGA_NEEDS_ATTENTION_CHANNEL, type SagaNeedsAttentionMessage, traceFlow } from '@eventfold/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ledgerOf, readAllEvents } from '../ledger.js';
 import type { OrderLine } from '../messages.js';
@@ -47,6 +47,12 @@ describe('order fulfilment, orchestrated', () => {
     expect(shop.handled.map((h) => h.type)).toEqual(['ChargePayment', 'ReserveStock', 'ShipOrder', 'CapturePayment', 'CommitStock']);
     // Step timeouts were cancelled as their replies came: nothing is left to fire.
     expect(await shop.timers.pending('saga:OrderFulfilment')).toBe(0);
+    // The flow tracer follows the saga's commands into the services and their replies back.
+    const [placed] = await shop.store.readStream('order-o1');
+    const trace = await traceFlow(shop.store, placed?.eventId as string);
+    const charged = trace.steps.find((s) => s.type === 'PaymentCharged');
+    expect(charged?.causedBy?.type).toBe('SagaCommandIssued');
+    expect(formatFlow(trace)).toMatch(/SagaCommandIssued\s+\(saga-OrderFulfilment-o1\) \[ChargePayment → payments\] ← OrderPlaced/);
   });
 
   test('payment declined: nothing to compensate, the saga ends Compensated', async () => {

@@ -1,15 +1,16 @@
 /** The orders service: where a business transaction starts (`OrderPlaced`) and, in choreography, ends. */
 import { CommandRejectedError, defineDecider } from '@eventfold/core';
-import type { OrderCommand, OrderEvent } from '../messages.js';
+import type { OrderCommand, OrderEvent, OrderLine } from '../messages.js';
 
 export interface OrderState {
   status: 'none' | 'placed' | 'completed' | 'cancelled';
+  line: OrderLine | undefined;
 }
 
 export const orderDecider = defineDecider<OrderState, OrderCommand, OrderEvent>({
   name: 'Order',
   eventTypes: ['OrderPlaced', 'OrderCompleted', 'OrderCancelled'],
-  initialState: () => ({ status: 'none' }),
+  initialState: () => ({ status: 'none', line: undefined }),
   decide(command, state) {
     switch (command.type) {
       case 'PlaceOrder':
@@ -21,14 +22,14 @@ export const orderDecider = defineDecider<OrderState, OrderCommand, OrderEvent>(
         return state.status === 'placed' ? { type: 'OrderCancelled', data: command.data } : [];
     }
   },
-  evolve(_state, event) {
+  evolve(state, event) {
     switch (event.type) {
       case 'OrderPlaced':
-        return { status: 'placed' };
+        return { status: 'placed', line: event.data };
       case 'OrderCompleted':
-        return { status: 'completed' };
+        return { ...state, status: 'completed' };
       case 'OrderCancelled':
-        return { status: 'cancelled' };
+        return { ...state, status: 'cancelled' };
     }
   },
 });
