@@ -16,7 +16,7 @@ import { createSqliteInbox } from './createSqliteInbox.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eventfold-relay-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const script = fileURLToPath(new URL('./e2e/relayProcess.ts', import.meta.url));
+const script = fileURLToPath(new URL('./fixtures/relayProcess.ts', import.meta.url));
 const sourcePath = join(dir, 'source.db');
 const transportPath = join(dir, 'transport.db');
 
