@@ -110,6 +110,16 @@ describe('projection runner', () => {
     expect(progress[0]).toMatch(/^rebuild balances: 6 events/);
   });
 
+  test('rebuild without reset and catchUp while running are refused with a fix', async () => {
+    const store = createInMemoryEventStore();
+    const projection = defineProjection<null>({ name: 'no-reset', handlers: { X: () => undefined } });
+    const runner = createProjectionRunner({ store, projection, target: createMemoryProjectionTarget(null, store.checkpoints), pollIntervalMs: 5 });
+    await expect(runner.rebuild()).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT', path: 'projection.reset' });
+    await runner.start();
+    await expect(runner.catchUp()).rejects.toThrow(/already running/);
+    await runner.stop();
+  });
+
   test('a failing handler stops the runner with its error and the batch is not checkpointed', async () => {
     const store = createInMemoryEventStore();
     const projection = defineProjection<null>({

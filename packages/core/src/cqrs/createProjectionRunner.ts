@@ -231,15 +231,19 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
       current?.resume();
     },
     async catchUp() {
+      if (loop) throw new InvalidInputError('catchUp', `projection "${name}" is already running; stop() it first, or use waitForPosition().`);
       while ((await step(batchSize)) === batchSize) {}
       return checkpoint ?? undefined;
     },
     async rebuild(rebuildOptions = {}) {
+      // Replaying onto a read model that was not emptied would apply every event twice.
+      if (!projection.reset)
+        throw new InvalidInputError('projection.reset', `projection "${name}" has no reset; define reset(context) to empty its read model before a rebuild.`);
       const wasRunning = loop !== undefined;
       await stopLoop();
       state = 'rebuilding';
       const started = performance.now();
-      await target.reset(name, projection.reset ?? (() => undefined));
+      await target.reset(name, projection.reset);
       if (projection.init) await target.init(projection.init);
       initialised = true;
       checkpoint = null;
