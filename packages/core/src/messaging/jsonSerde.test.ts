@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isEventfoldError } from '../errors.js';
+import { defineUpcasters } from '../eventsourcing/defineUpcasters.js';
 import { createInMemoryEventStore } from '../inMemoryEventStore.js';
 import { createJsonSerde, encodeJsonMessage, eventToMessage, UnreadableMessageError } from './jsonSerde.js';
 import { MESSAGE_HEADERS } from './message.js';
@@ -77,5 +78,30 @@ describe('JSON serde', () => {
     expect(serde.decode(message).data).toEqual({ n: 1 });
     expect(eventToMessage(event!, 'tenant-1').key).toBe('tenant-1');
     await store.close();
+  });
+
+  it("lifts old versions and renamed types with the store's upcasters before checking them", () => {
+    const upcasters = defineUpcasters([
+      { type: 'OrderPlaced', fromVersion: 2, upcast: (d) => ({ ...(d as object), currency: 'EUR' }) },
+      { type: 'OrderSent', fromVersion: 1, renameTo: 'OrderShipped', upcast: (d) => d },
+      {
+        type: 'OrderBroken',
+        fromVersion: 1,
+        upcast: () => {
+          throw new Error('cannot lift');
+        },
+      },
+    ]);
+    const lifting = createJsonSerde({ types: { OrderPlaced: [3], OrderShipped: [2], OrderBroken: [2] }, upcasters });
+    const v2 = lifting.decode(encodeJsonMessage({ id: 'a', type: 'OrderPlaced', schemaVersion: 2, key: 'k', data: { total: 1 } }));
+    expect([v2.type, v2.schemaVersion, v2.data]).toEqual(['OrderPlaced', 3, { total: 1, currency: 'EUR' }]);
+    const renamed = lifting.decode(encodeJsonMessage({ id: 'b', type: 'OrderSent', key: 'k', data: { trackingId: 't' } }));
+    expect([renamed.type, renamed.schemaVersion]).toEqual(['OrderShipped', 2]);
+    expect(unreadable(() => lifting.decode(encodeJsonMessage({ id: 'c', type: 'OrderPlaced', schemaVersion: 1, key: 'k', data: {} }))).message).toMatch(
+      /upcasting failed: OrderPlaced v1 cannot be lifted to v3/,
+    );
+    expect(unreadable(() => lifting.decode(encodeJsonMessage({ id: 'd', type: 'OrderBroken', key: 'k', data: {} }))).message).toMatch(
+      /upcasting failed: .*cannot lift/,
+    );
   });
 });

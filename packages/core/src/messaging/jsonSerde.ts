@@ -7,6 +7,7 @@
  */
 import type { Headers, JsonValue, RecordedEvent } from '../envelope.js';
 import { EventfoldError } from '../errors.js';
+import type { UpcasterRegistry } from '../eventsourcing/defineUpcasters.js';
 import { assertJsonValue } from '../prepareAppend.js';
 import { type DeliveredMessage, MESSAGE_HEADERS, type MessageHandler, type OutgoingMessage } from './message.js';
 
@@ -32,8 +33,13 @@ export interface JsonTypeReader<TData = JsonValue> {
 }
 
 export interface JsonSerdeOptions {
-  /** Types this consumer reads. Messages of other types are unreadable. */
+  /** Types this consumer reads (after upcasting). Messages of other types are unreadable. */
   types: Record<string, JsonTypeReader<unknown> | readonly number[]>;
+  /**
+   * Lifts old schema versions (and renamed types) before the checks, with the same registry the
+   * event store uses (`defineUpcasters`). An upcaster that throws makes the message unreadable.
+   */
+  upcasters?: UpcasterRegistry;
 }
 
 /** A decoded message: the envelope facts plus its data. */
@@ -100,6 +106,24 @@ export function eventToMessage(event: RecordedEvent, key: string = event.streamI
   return encodeJsonMessage({ id: event.eventId, type: event.type, schemaVersion: event.schemaVersion, key, data: event.data, headers });
 }
 
+/** The message seen as a recorded event, so the store's upcasters can lift it. */
+function asRecordedEvent(message: OutgoingMessage, data: JsonValue): RecordedEvent {
+  const h = message.headers;
+  return {
+    eventId: message.id,
+    type: message.type,
+    schemaVersion: message.schemaVersion,
+    data,
+    streamId: h[MESSAGE_HEADERS.streamId] ?? message.key,
+    streamPosition: Number(h[MESSAGE_HEADERS.streamPosition] ?? 0),
+    globalPosition: 0n,
+    occurredAt: new Date(h[MESSAGE_HEADERS.occurredAt] ?? 0),
+    correlationId: h[MESSAGE_HEADERS.correlationId],
+    causationId: h[MESSAGE_HEADERS.causationId],
+    headers: h,
+  };
+}
+
 /**
  * @example
  * const serde = createJsonSerde({ types: { OrderPlaced: [1, 2], OrderShipped: { versions: [1], parse: ShippedV1.parse } } });
@@ -113,16 +137,6 @@ export function createJsonSerde(options: JsonSerdeOptions): JsonSerde {
   return {
     encode: encodeJsonMessage,
     decode(message) {
-      const reader = readers.get(message.type);
-      if (reader === undefined) {
-        throw new UnreadableMessageError(message, `unknown type "${message.type}"; known types: ${[...readers.keys()].join(', ') || 'none'}.`);
-      }
-      if (!reader.versions.includes(message.schemaVersion)) {
-        throw new UnreadableMessageError(
-          message,
-          `unknown schema version ${message.schemaVersion} of "${message.type}"; this consumer reads versions ${reader.versions.join(', ')}. Deploy a consumer that knows it, then replay the dead letter.`,
-        );
-      }
       if (!message.contentType.toLowerCase().startsWith(JSON_CONTENT_TYPE)) {
         throw new UnreadableMessageError(message, `content type "${message.contentType}" is not ${JSON_CONTENT_TYPE}.`);
       }
@@ -132,22 +146,43 @@ export function createJsonSerde(options: JsonSerdeOptions): JsonSerde {
       } catch (error) {
         throw new UnreadableMessageError(message, `body is not UTF-8 JSON (${error instanceof Error ? error.message : String(error)}).`, error);
       }
+      let type = message.type;
+      let schemaVersion = message.schemaVersion;
+      if (options.upcasters !== undefined) {
+        try {
+          const lifted = options.upcasters.upcast(asRecordedEvent(message, data));
+          ({ type, schemaVersion } = lifted);
+          data = lifted.data;
+        } catch (error) {
+          throw new UnreadableMessageError(message, `upcasting failed: ${error instanceof Error ? error.message : String(error)}`, error);
+        }
+      }
+      const reader = readers.get(type);
+      if (reader === undefined) {
+        throw new UnreadableMessageError(message, `unknown type "${type}"; known types: ${[...readers.keys()].join(', ') || 'none'}.`);
+      }
+      if (!reader.versions.includes(schemaVersion)) {
+        throw new UnreadableMessageError(
+          message,
+          `unknown schema version ${schemaVersion} of "${type}"; this consumer reads versions ${reader.versions.join(', ')}. Deploy a consumer that knows it, then replay the dead letter.`,
+        );
+      }
       let parsed: unknown = data;
       if (reader.parse !== undefined) {
         try {
-          parsed = reader.parse(data, message.schemaVersion);
+          parsed = reader.parse(data, schemaVersion);
         } catch (error) {
           throw new UnreadableMessageError(
             message,
-            `data rejected by the parser of ${message.type} v${message.schemaVersion}: ${error instanceof Error ? error.message : String(error)}`,
+            `data rejected by the parser of ${type} v${schemaVersion}: ${error instanceof Error ? error.message : String(error)}`,
             error,
           );
         }
       }
       return {
         id: message.id,
-        type: message.type,
-        schemaVersion: message.schemaVersion,
+        type,
+        schemaVersion,
         key: message.key,
         headers: message.headers,
         data: parsed,
