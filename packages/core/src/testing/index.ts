@@ -11,3 +11,4 @@ export { type FixtureEvent, type ProjectionFixtureOptions, projectionFixture, to
 export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
 export { type ExpectedCommand, type SagaFixtureOptions, type SagaFixtureStep, type SagaGiven, type SagaThen, sagaFixture } from './sagas/sagaFixture.js';
 export { type SimulationContext, type SimulationFaults, type SimulationOptions, type SimulationResult, simulateSagas } from './sagas/simulateSagas.js';
+export { describeTimerStoreConformance, type TimerStoreConformanceOptions } from './sagas/timerStoreConformance.js';
