@@ -63,8 +63,8 @@ export interface CreateShopOptions {
   onError?: (error: unknown) => void;
 }
 
-function outgoingRoute(context: Context, binder: string): RelayRoute {
-  const binding = defineBinding(`${context}-out`, { binder, destination: DESTINATIONS[context] });
+function outgoingRoute(context: Context, binder: string, destination: string): RelayRoute {
+  const binding = defineBinding(`${context}-out`, { binder, destination });
   return {
     binding,
     filter: (event) => ownerOf(event.streamId) === context,
@@ -101,7 +101,9 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   );
 
   const publishes = [...new Set(config.services.flatMap((s) => PUBLISHES[s]))];
-  const routes = publishes.map((context) => outgoingRoute(context, transport.binder));
+  // `shop.orders` → `<namespace>.orders`: the default namespace gives the documented names.
+  const destinationOf = (context: Context) => DESTINATIONS[context].replace(/^shop\./, `${config.namespace}.`);
+  const routes = publishes.map((context) => outgoingRoute(context, transport.binder, destinationOf(context)));
   for (const route of routes) await transport.provision(route.binding);
   const relay: Relay = createRelay({
     name: config.services.length === 4 ? 'shop-relay' : `shop-relay-${config.services.join('-')}`,
@@ -123,8 +125,9 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
     if (!config.services.includes(sub.service)) continue;
     const binding = defineBinding(`${sub.group}-from-${sub.source}`, {
       binder: transport.binder,
-      destination: DESTINATIONS[sub.source],
-      group: sub.group,
+      destination: destinationOf(sub.source),
+      // One group per (service, source): on Kafka a group id must not span bindings with different topics.
+      group: `${config.namespace}-${sub.group}-from-${sub.source}`,
       consumer: {
         concurrency: options.concurrency ?? 16,
         retry: { maxAttempts: 8, initialDelayMs: 20, multiplier: 2, maxDelayMs: 2_000 },

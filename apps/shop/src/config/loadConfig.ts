@@ -26,6 +26,8 @@ export interface ShopConfig {
   /** True when SHOP_ADMIN_TOKEN was not set and a random token was made for this run. */
   adminTokenGenerated: boolean;
   seedCatalogue: boolean;
+  /** Prefix of destinations and consumer groups (`<namespace>.orders`, …): several shops can share one broker. */
+  namespace: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -134,7 +136,12 @@ export function loadConfig(env: Env): ShopConfig {
     fail('SHOP_ADMIN_TOKEN', 'must be at least 16 printable characters without spaces; generate one with `openssl rand -hex 16`.');
   }
 
+  const namespace = env.SHOP_NAMESPACE || 'shop';
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(namespace))
+    fail('SHOP_NAMESPACE', `"${namespace}" must be 1–41 lower-case letters, digits or '-', starting with a letter, e.g. shop.`);
+
   return {
+    namespace,
     store,
     transport,
     sagaStyle,

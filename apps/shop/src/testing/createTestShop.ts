@@ -22,7 +22,7 @@ export async function createTestShop(options: { store?: 'memory' | 'sqlite'; env
     SHOP_ADMIN_TOKEN: ADMIN_TOKEN,
     ...options.env,
   });
-  const shop = await createShop(config, { onError: () => undefined });
+  const shop = await createShop(config, { onError: process.env.SHOP_TEST_LOG ? (e) => console.error('[shop]', e) : () => undefined });
   const app = createApi(shop);
   await app.ready();
   return {
