@@ -16,7 +16,7 @@ describe('resolveKafkaOptions', () => {
     const o = resolveKafkaOptions();
     expect(o.brokers).toEqual(['127.0.0.1:9092']);
     expect(o.producer).toMatchObject({ batchSize: 1_000, lingerMs: 0, compression: 'none' });
-    expect(o.consumer).toMatchObject({ maxRecordsPerPoll: 500, commitIntervalMs: 50 });
+    expect(o.consumer).toMatchObject({ maxRecordsPerPoll: 5_000, commitIntervalMs: 50 });
   });
 
   it.each([

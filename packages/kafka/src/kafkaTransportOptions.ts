@@ -23,7 +23,7 @@ export interface KafkaProducerOptions {
 }
 
 export interface KafkaConsumerOptions {
-  /** Records one consumer buffers from its fetches before fetching stops (Kafka's max.poll.records). Default 500. */
+  /** Records one consumer buffers from its fetches before it stops fetching (the prefetch bound). Default 5,000: smaller buffers stall on fetch round trips. */
   maxRecordsPerPoll?: number;
   /** Most bytes one fetch returns. Default 1 MiB: a fetch is decoded in one go, so bigger ones stall the event loop (timers, retries). */
   maxBytesPerPoll?: number;
@@ -93,7 +93,7 @@ export function resolveKafkaOptions(options: KafkaTransportOptions = {}): Resolv
   const p = options.producer ?? {};
   const c = options.consumer ?? {};
   const consumer: Required<KafkaConsumerOptions> = {
-    maxRecordsPerPoll: positiveInt('consumer.maxRecordsPerPoll', c.maxRecordsPerPoll, 500),
+    maxRecordsPerPoll: positiveInt('consumer.maxRecordsPerPoll', c.maxRecordsPerPoll, 5_000),
     maxBytesPerPoll: positiveInt('consumer.maxBytesPerPoll', c.maxBytesPerPoll, 1024 * 1024, 1024),
     maxWaitMs: positiveInt('consumer.maxWaitMs', c.maxWaitMs, 100, 0),
     sessionTimeoutMs: positiveInt('consumer.sessionTimeoutMs', c.sessionTimeoutMs, 10_000, 1000),

@@ -56,6 +56,8 @@ interface Lane {
   epoch: number;
   inFlight: number;
   draining: boolean;
+  assignmentsSeen: unknown;
+  assigned: Set<number>;
 }
 
 export function retryGroupOf(group: string): string {
@@ -91,6 +93,8 @@ export class GroupConsumer implements Consumer {
       epoch: 0,
       inFlight: 0,
       draining: false,
+      assignmentsSeen: undefined,
+      assigned: new Set(),
     });
     this.lanes = [lane('main', s.binding.destination, s.group), lane('retry', retryTopicOf(s.binding.destination, s.group), retryGroupOf(s.group))];
     this.done = new Promise<void>((resolve, reject) => {
@@ -205,9 +209,18 @@ export class GroupConsumer implements Consumer {
     if (this.inFlightCount === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
+  /** Whether the lane's client owns `partition` now; the set is rebuilt when the assignment changes. */
+  private isAssigned(lane: Lane, partition: number): boolean {
+    const assignments = lane.client.assignments;
+    if (assignments !== lane.assignmentsSeen) {
+      lane.assignmentsSeen = assignments;
+      lane.assigned = new Set(assignments?.filter((a) => a.topic === lane.topic).flatMap((a) => a.partitions) ?? []);
+    }
+    return lane.assigned.has(partition);
+  }
+
   private onRecord(lane: Lane, record: Record): void {
-    const assigned = lane.client.assignments?.some((a) => a.topic === record.topic && a.partitions.includes(record.partition)) ?? false;
-    if (this.stopping || !assigned) return;
+    if (this.stopping || !this.isAssigned(lane, record.partition)) return;
     let tracker = lane.offsets.get(record.partition);
     if (tracker === undefined) {
       tracker = new PartitionOffsets();
