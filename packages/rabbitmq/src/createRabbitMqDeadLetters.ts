@@ -16,7 +16,7 @@ import {
   MESSAGE_HEADERS,
   type OutgoingMessage,
 } from '@eventfold/core';
-import type { Channel, GetMessage } from 'amqplib';
+import type { Channel, ChannelModel, GetMessage } from 'amqplib';
 import type { AmqpConnection } from './internal/amqpConnection.js';
 import { ATTEMPT_HEADER, DEAD_LETTER_ID_HEADER, KEY_HEADER, republishOptions, SCHEMA_VERSION_HEADER, userHeaders } from './internal/amqpMessage.js';
 import { namesOf } from './internal/bindingTopology.js';
@@ -74,9 +74,12 @@ interface ScanOptions {
 }
 
 export function createRabbitMqDeadLetters(connection: AmqpConnection, publisher: ConfirmPublisher): DeadLetterQueue {
-  async function scan(binding: Binding, options: ScanOptions): Promise<void> {
+  function scan(binding: Binding, options: ScanOptions): Promise<void> {
+    return connection.withModel((model) => scanOn(model, binding, options));
+  }
+
+  async function scanOn(model: ChannelModel, binding: Binding, options: ScanOptions): Promise<void> {
     const { dlq } = namesOf(binding);
-    const model = await connection.ready();
     const channel: Channel = await model.createChannel();
     channel.on('error', () => {});
     try {
@@ -143,14 +146,15 @@ export function createRabbitMqDeadLetters(connection: AmqpConnection, publisher:
     },
     async purge(binding, deadLetterIds) {
       if (deadLetterIds === undefined) {
-        const model = await connection.ready();
-        const channel = await model.createChannel();
-        channel.on('error', () => {});
-        try {
-          return (await channel.purgeQueue(namesOf(binding).dlq)).messageCount;
-        } finally {
-          await channel.close().catch(() => {});
-        }
+        return connection.withModel(async (model) => {
+          const channel = await model.createChannel();
+          channel.on('error', () => {});
+          try {
+            return (await channel.purgeQueue(namesOf(binding).dlq)).messageCount;
+          } finally {
+            await channel.close().catch(() => {});
+          }
+        });
       }
       const isWanted = wanted(deadLetterIds);
       let removed = 0;

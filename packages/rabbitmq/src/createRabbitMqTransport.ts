@@ -92,10 +92,11 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
   const url = parseAmqpUrl(options.url);
   const clock = options.clock ?? systemClock;
   const onError = options.onError ?? (() => {});
-  const specs: TopologySpec[] = [];
+  // Keyed by content: provisioning the same binding again (every subscribe does) adds nothing.
+  const specs = new Map<string, TopologySpec>();
   if (options.topology !== undefined) {
     assertTopologySpec(options.topology);
-    specs.push(options.topology);
+    specs.set(JSON.stringify(options.topology), options.topology);
   }
   const declaredExchanges = new Set<string>();
   let topologyDeclarations = 0;
@@ -119,7 +120,7 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
   });
   // Registered first, so topology exists again before the publisher republishes and consumers re-subscribe.
   await connection.onConnect(async (model) => {
-    if (specs.length > 0) await declareOn(model, mergeTopology(specs));
+    if (specs.size > 0) await declareOn(model, mergeTopology([...specs.values()]));
     topologyDeclarations += 1;
   });
   const publisher = new ConfirmPublisher(connection, {
@@ -132,8 +133,8 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
 
   async function declare(spec: TopologySpec): Promise<void> {
     assertTopologySpec(spec);
-    await declareOn(await connection.ready(), spec);
-    specs.push(spec);
+    await connection.withModel((model) => declareOn(model, spec));
+    specs.set(JSON.stringify(spec), spec);
   }
 
   function checkOpen(): void {
@@ -202,7 +203,10 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
   }
 
   async function deprovision(binding: Binding): Promise<void> {
-    const model = await connection.ready();
+    await connection.withModel((model) => deleteBindingTopology(model, binding));
+  }
+
+  async function deleteBindingTopology(model: ChannelModel, binding: Binding): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', () => {});
     try {

@@ -7,7 +7,18 @@
 import type { Binding } from '@eventfold/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRabbitMqTransport, type RabbitMqTransport } from './index.js';
-import { closeConnectionsNamed, deleteAll, message, queuesOf, RABBITMQ_URL, rabbitBinding, rabbitmqctl, suffix, waitFor } from './test/rabbitTestKit.js';
+import {
+  closeConnectionsNamed,
+  connectionNames,
+  deleteAll,
+  message,
+  queuesOf,
+  RABBITMQ_URL,
+  rabbitBinding,
+  rabbitmqctl,
+  suffix,
+  waitFor,
+} from './test/rabbitTestKit.js';
 
 const cleanup: Binding[] = [];
 const transports: RabbitMqTransport[] = [];
@@ -126,7 +137,14 @@ describe('recovery after a dropped connection', () => {
   });
 
   it('recovers from rabbitmqctl close_all_connections too', async () => {
-    const transport = await open(`close-all-${suffix()}`);
+    const name = `close-all-${suffix()}`;
+    // close_all_connections drops every client of the broker: wait (bounded) until the other test
+    // files running in parallel are done with theirs, so this test hurts nobody.
+    const deadline = Date.now() + 60_000;
+    while ((await connectionNames()).some((n) => !n.startsWith('recovery-') && !n.startsWith('redeclare-')) && Date.now() < deadline) {
+      await sleep(1_000);
+    }
+    const transport = await open(name);
     const exchange = `t.closeall.${suffix()}`;
     const binding = rabbitBinding('in', { destination: exchange, group: 'g' });
     const out = rabbitBinding('out', { destination: exchange });

@@ -40,8 +40,13 @@ export interface AmqpConnection {
   readonly generation: number;
   /** The live connection, or undefined while reconnecting. */
   current(): ChannelModel | undefined;
-  /** The live connection, waiting for a reconnect if needed. */
+  /** The live connection once its hooks ran (topology declared…), waiting for a reconnect if needed. */
   ready(): Promise<ChannelModel>;
+  /**
+   * Runs `fn` on the live connection; if the connection drops while it runs (the failure is the
+   * drop's, not `fn`'s), runs it again on the next one, up to 3 times.
+   */
+  withModel<T>(fn: (model: ChannelModel) => Promise<T>): Promise<T>;
   /** Registers a hook and, if connected, runs it now for the live connection. */
   onConnect(hook: ConnectHook): Promise<void>;
   removeHook(hook: ConnectHook): void;
@@ -52,9 +57,11 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
   const r = options.reconnect ?? {};
   const hooks: ConnectHook[] = [];
   let model: ChannelModel | undefined;
+  /** Set once the hooks of `model` ran; what `ready()` hands out. */
+  let readyModel: ChannelModel | undefined;
   let generation = 0;
   let closed = false;
-  let waiters: Array<(m: ChannelModel) => void> = [];
+  let waiters: Array<{ resolve: (m: ChannelModel) => void; reject: (error: unknown) => void }> = [];
   // Hooks of one connection run strictly after those of the previous one.
   let hookChain: Promise<void> = Promise.resolve();
 
@@ -77,6 +84,7 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
   recovering.on('error', (error: unknown) => options.onError(error));
   recovering.on('disconnect', () => {
     model = undefined;
+    readyModel = undefined;
   });
   recovering.on('connect', (connected: ChannelModel) => {
     model = connected;
@@ -93,9 +101,10 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
         }
       }
       if (model === connected) {
+        readyModel = connected;
         const ws = waiters;
         waiters = [];
-        for (const w of ws) w(connected);
+        for (const w of ws) w.resolve(connected);
       }
     });
   });
@@ -123,8 +132,18 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
     current: () => model,
     ready() {
       if (closed) return Promise.reject(new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport is closed; create a new one.'));
-      if (model !== undefined) return Promise.resolve(model);
-      return new Promise((resolve) => waiters.push(resolve));
+      if (readyModel !== undefined) return Promise.resolve(readyModel);
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    async withModel(fn) {
+      for (let attempt = 1; ; attempt++) {
+        const m = await connection.ready();
+        try {
+          return await fn(m);
+        } catch (error) {
+          if (closed || model === m || attempt >= 3) throw error;
+        }
+      }
     },
     async onConnect(hook) {
       hooks.push(hook);
@@ -144,6 +163,9 @@ export async function openAmqpConnection(options: AmqpConnectionOptions): Promis
       if (closed) return;
       closed = true;
       model = undefined;
+      readyModel = undefined;
+      for (const w of waiters.splice(0))
+        w.reject(new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport closed while waiting for a connection.'));
       await recovering.close().catch(() => {});
     },
   };

@@ -10,6 +10,7 @@ function downConnection(): AmqpConnection {
     generation: 1,
     current: () => undefined,
     ready: () => new Promise(() => {}),
+    withModel: () => new Promise(() => {}),
     onConnect: async () => {},
     removeHook: () => {},
     close: async () => {},

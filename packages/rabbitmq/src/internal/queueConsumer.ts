@@ -79,10 +79,41 @@ export class QueueConsumer implements Consumer {
   }
 
   async start(): Promise<void> {
-    await this.connection.onConnect(this.hook);
-    if (this.channel === undefined)
-      throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', `Could not subscribe to queue "${this.options.names.queue}".`, { retryable: true });
+    const before = await this.connection.ready();
+    let failure: unknown;
+    try {
+      await this.connection.onConnect(this.hook);
+    } catch (error) {
+      failure = error;
+    }
+    // The connection dropped while subscribing: our hook stays registered and runs on the next one.
+    for (let tries = 0; this.channel === undefined && this.connection.current() !== before && tries < 3; tries++) {
+      await this.connection.ready();
+    }
+    if (this.channel === undefined) {
+      await this.abandon();
+      throw failure instanceof EventfoldError
+        ? failure
+        : new EventfoldError(
+            'EVENTFOLD_TRANSPORT_UNAVAILABLE',
+            `Could not subscribe to queue "${this.options.names.queue}": ${String((failure as Error)?.message)}`,
+            {
+              cause: failure,
+              retryable: true,
+            },
+          );
+    }
     this.options.hooks.signal?.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  /** A subscribe that failed leaves nothing behind: no hook, no channel. */
+  private async abandon(): Promise<void> {
+    this.stopped = true;
+    this.connection.removeHook(this.hook);
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close().catch(() => {});
+    this.resolveDone();
   }
 
   private async attach(model: ChannelModel): Promise<void> {

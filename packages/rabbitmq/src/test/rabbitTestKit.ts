@@ -54,6 +54,30 @@ export async function closeConnectionsNamed(connectionName: string, reason = 'te
   return Number((await rabbitmqctl('eval', script)).trim());
 }
 
+/**
+ * Runs a raw-amqplib helper again if its connection is dropped under it (the close_all_connections
+ * test closes every connection on the broker, including those of files running in parallel).
+ */
+async function retryOnDrop<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+/** Connection names of every client connected to the broker. */
+export async function connectionNames(): Promise<string[]> {
+  const out = await rabbitmqctl('list_connections', '--no-table-headers', 'client_properties');
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => /\{"connection_name","([^"]*)"\}/.exec(line)?.[1] ?? '(unnamed)');
+}
+
 export async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
@@ -63,7 +87,11 @@ export async function waitFor(what: string, predicate: () => boolean | Promise<b
 }
 
 /** Deletes queues and exchanges by name with a raw connection (cleanup must not depend on the code under test). */
-export async function deleteAll(names: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+export function deleteAll(names: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+  return retryOnDrop(() => deleteAllOnce(names));
+}
+
+async function deleteAllOnce(names: { queues?: string[]; exchanges?: string[] }): Promise<void> {
   const connection = await amqp.connect(RABBITMQ_URL);
   try {
     for (const queue of names.queues ?? []) {
@@ -103,7 +131,11 @@ export function message(id: string, overrides: Partial<OutgoingMessage> = {}): O
 }
 
 /** Message ids in a queue, in queue order, read without consuming them for good (the channel closes unacked). */
-export async function peekIds(queue: string): Promise<string[]> {
+export function peekIds(queue: string): Promise<string[]> {
+  return retryOnDrop(() => peekIdsOnce(queue));
+}
+
+async function peekIdsOnce(queue: string): Promise<string[]> {
   const connection = await amqp.connect(RABBITMQ_URL);
   try {
     const channel = await connection.createChannel();
