@@ -52,7 +52,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'e2e',
-          include: ['packages/*/src/**/*.e2e.test.ts', 'apps/*/src/**/*.e2e.test.ts'],
+          include: ['packages/*/src/**/*.e2e.test.ts', 'apps/*/src/**/*.e2e.test.ts', 'examples/*/src/**/*.e2e.test.ts'],
           globalSetup: ['infra/kafka/globalSetup.mjs'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
