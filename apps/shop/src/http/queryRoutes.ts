@@ -2,7 +2,7 @@
 import type { Repository } from '@eventfold/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Shop } from '../createShop.js';
-import { ORDERS_PROJECTION } from '../readModels/ordersProjection.js';
+import { ORDERS_PROJECTION, positionText } from '../readModels/ordersProjection.js';
 import { HttpError } from './httpErrors.js';
 import * as schema from './schemas.js';
 
@@ -31,7 +31,7 @@ const orderRow = (row: Record<string, unknown>) => ({
   trackingNumber: row.tracking_number ?? null,
   placedAt: row.placed_at,
   updatedAt: row.updated_at,
-  position: String(row.position),
+  position: positionText(row.position as string),
 });
 
 export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
@@ -53,7 +53,7 @@ export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
     const header = request.headers['x-eventfold-position'];
     const text = request.query.minPosition ?? (typeof header === 'string' ? header : undefined);
     if (text === undefined) return;
-    if (!/^\d{1,15}$/.test(text)) throw new HttpError(400, 'EVENTFOLD_VALIDATION', 'x-eventfold-position must be a global position (digits).');
+    if (!/^\d{1,40}$/.test(text)) throw new HttpError(400, 'EVENTFOLD_VALIDATION', 'x-eventfold-position must be a global position (digits).');
     const position = BigInt(text);
     if (position > (await store.headPosition())) {
       throw new HttpError(400, 'EVENTFOLD_VALIDATION', `minPosition ${text} is beyond the end of the log; pass a position a write returned.`, {
@@ -80,7 +80,7 @@ export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
           string,
           unknown
         >[]
-      ).map((t) => ({ type: t.type, occurredAt: t.occurred_at, position: String(t.position), data: JSON.parse(t.data as string) }));
+      ).map((t) => ({ type: t.type, occurredAt: t.occurred_at, position: positionText(t.position as string), data: JSON.parse(t.data as string) }));
       return { ...orderRow(row), timeline };
     },
   );
@@ -141,7 +141,7 @@ export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
       .all(request.params.customerId) as Record<string, unknown>[];
     return {
       customerId: request.params.customerId,
-      activity: rows.map((r) => ({ orderId: r.order_id, type: r.type, occurredAt: r.occurred_at, position: String(r.position) })),
+      activity: rows.map((r) => ({ orderId: r.order_id, type: r.type, occurredAt: r.occurred_at, position: positionText(r.position as string) })),
     };
   });
 

@@ -4,6 +4,8 @@ const id = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const sku = { type: 'string', pattern: '^[A-Z0-9-]{1,32}$' } as const;
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 const digits = { type: 'string', pattern: '^[0-9]{1,15}$' } as const;
+/** Global positions: PostgreSQL's exceed 2^53 (up to 40 digits). */
+const position = { type: 'string', pattern: '^[0-9]{1,40}$' } as const;
 
 export const placeOrderBody = {
   type: 'object',
@@ -62,7 +64,7 @@ export const addStockBody = {
 export const readYourWritesQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { minPosition: digits },
+  properties: { minPosition: position },
 } as const;
 
 export const listOrdersQuery = {

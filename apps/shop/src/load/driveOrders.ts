@@ -3,9 +3,42 @@
  * mix of outcomes, and measures each order's latency from placement to its terminal state as seen by
  * the order read model. Shared by the end-to-end test, the load generator and the benchmark.
  */
-import type { FastifyInstance } from 'fastify';
 import type { Shop } from '../createShop.js';
 import { ADDRESS_BOOK } from './addressBook.js';
+
+/** What the driver needs of an HTTP API: fastify's `inject`, or `fetchInjector(url)` for a server elsewhere. */
+export interface Injector {
+  inject(request: { method: 'GET' | 'POST'; url: string; payload?: unknown }): Promise<{ statusCode: number; body: string }>;
+}
+
+/** Orders that reached a terminal state, each reported once or more (the driver dedupes). */
+export type TerminalFeed = () => Promise<{ orderId: string; status: string; reason: string | null }[]>;
+
+/** An Injector over real HTTP. */
+export function fetchInjector(baseUrl: string): Injector {
+  return {
+    async inject({ method, url, payload }) {
+      const res = await fetch(`${baseUrl}${url}`, {
+        method,
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }),
+      });
+      return { statusCode: res.status, body: await res.text() };
+    },
+  };
+}
+
+/** Terminal orders as the shop's own order read model sees them (embedded mode). */
+export function readModelFeed(shop: Shop): TerminalFeed {
+  const query = shop.infrastructure.readModels.db.prepare(
+    "SELECT order_id, status, reason, position FROM shop_orders WHERE position > ? AND status IN ('completed', 'rejected', 'cancelled')",
+  );
+  let seen = '';
+  return async () => {
+    const rows = query.all(seen) as { order_id: string; status: string; reason: string | null; position: string }[];
+    for (const row of rows) if (row.position > seen) seen = row.position;
+    return rows.map((r) => ({ orderId: r.order_id, status: r.status, reason: r.reason }));
+  };
+}
 
 export interface OrderMix {
   /** Share of orders paid with the declined card token. */
@@ -41,36 +74,47 @@ export interface DriveResult {
   unfinished: number;
 }
 
-const TERMINAL = "('completed', 'rejected', 'cancelled')";
-
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-export async function driveOrders(shop: Shop, app: FastifyInstance, options: DriveOptions): Promise<DriveResult> {
+/** Drives orders through an in-process shop: its API by `inject`, terminal states from its read model. */
+export function driveOrders(shop: Shop, app: Injector, options: DriveOptions): Promise<DriveResult> {
+  return driveOrdersThrough(app, readModelFeed(shop), options);
+}
+
+export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed, options: DriveOptions): Promise<DriveResult> {
   const mix = options.mix ?? DEFAULT_MIX;
   const random = options.random ?? Math.random;
-  const db = shop.infrastructure.readModels.db;
   const placedAt = new Map<string, number>();
   const finished = new Map<string, number>();
   const outcomes: Record<string, number> = {};
   const orderIds: string[] = [];
   let cancelRefused = 0;
   const started = performance.now();
-  const terminalAfter = db.prepare(`SELECT order_id, status, reason, position FROM shop_orders WHERE position > ? AND status IN ${TERMINAL}`);
-  let seenPosition = 0;
-
+  const early = new Map<string, { orderId: string; status: string; reason: string | null }>();
+  const finish = (row: { orderId: string; status: string; reason: string | null }, now: number) => {
+    if (finished.has(row.orderId)) return;
+    finished.set(row.orderId, now);
+    const outcome = row.status === 'rejected' ? `rejected:${row.reason}` : row.status;
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  };
+  let polling: Promise<void> | undefined;
   const poll = () => {
-    const rows = terminalAfter.all(seenPosition) as { order_id: string; status: string; reason: string | null; position: number }[];
-    const now = performance.now();
-    for (const row of rows) {
-      seenPosition = Math.max(seenPosition, row.position);
-      if (!placedAt.has(row.order_id) || finished.has(row.order_id)) continue;
-      finished.set(row.order_id, now);
-      const outcome = row.status === 'rejected' ? `rejected:${row.reason}` : row.status;
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    }
+    polling ??= terminals()
+      .then((rows) => {
+        const now = performance.now();
+        for (const row of rows) {
+          // An order can finish before its placement answer reaches us: keep it for when it does.
+          if (!placedAt.has(row.orderId)) early.set(row.orderId, row);
+          else finish(row, now);
+        }
+      })
+      .finally(() => {
+        polling = undefined;
+      });
+    return polling;
   };
 
   const place = async (i: number) => {
@@ -90,6 +134,8 @@ export async function driveOrders(shop: Shop, app: FastifyInstance, options: Dri
     const { orderId } = JSON.parse(res.body) as { orderId: string };
     placedAt.set(orderId, performance.now());
     orderIds.push(orderId);
+    const already = early.get(orderId);
+    if (already) finish(already, performance.now());
     if (cancel) {
       const answer = await app.inject({ method: 'POST', url: `/orders/${orderId}/cancel`, payload: { reason: 'changed my mind' } });
       if (answer.statusCode === 409) cancelRefused++;
@@ -98,7 +144,7 @@ export async function driveOrders(shop: Shop, app: FastifyInstance, options: Dri
   };
 
   const progress = setInterval(() => {
-    poll();
+    void poll();
     options.onProgress?.({ placed: placedAt.size, terminal: finished.size, total: options.orders });
   }, 100);
   try {
@@ -117,12 +163,12 @@ export async function driveOrders(shop: Shop, app: FastifyInstance, options: Dri
     const deadline = performance.now() + (options.timeoutMs ?? 120_000);
     while (finished.size < orderIds.length && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
-      poll();
+      await poll();
     }
   } finally {
     clearInterval(progress);
   }
-  poll();
+  await poll();
   options.onProgress?.({ placed: placedAt.size, terminal: finished.size, total: options.orders });
   const latencies = [...finished].map(([id, at]) => at - (placedAt.get(id) ?? at)).sort((a, b) => a - b);
   const lastFinish = Math.max(...finished.values(), started);

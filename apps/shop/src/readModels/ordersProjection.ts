@@ -15,15 +15,15 @@ CREATE TABLE IF NOT EXISTS shop_orders (
   order_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
   total INTEGER NOT NULL, lines TEXT NOT NULL, city TEXT NOT NULL, placed_at TEXT NOT NULL, updated_at TEXT NOT NULL,
   payment TEXT NOT NULL DEFAULT 'pending', stock TEXT NOT NULL DEFAULT 'pending', shipment TEXT NOT NULL DEFAULT 'pending',
-  tracking_number TEXT, position INTEGER NOT NULL);
+  tracking_number TEXT, position TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS shop_orders_customer ON shop_orders (customer_id, placed_at);
 CREATE INDEX IF NOT EXISTS shop_orders_status ON shop_orders (status, placed_at);
 CREATE INDEX IF NOT EXISTS shop_orders_placed ON shop_orders (placed_at, order_id);
 CREATE TABLE IF NOT EXISTS shop_timeline (
-  order_id TEXT NOT NULL, position INTEGER NOT NULL, type TEXT NOT NULL, occurred_at TEXT NOT NULL, data TEXT NOT NULL,
+  order_id TEXT NOT NULL, position TEXT NOT NULL, type TEXT NOT NULL, occurred_at TEXT NOT NULL, data TEXT NOT NULL,
   PRIMARY KEY (order_id, position));
 CREATE TABLE IF NOT EXISTS shop_customer_activity (
-  customer_id TEXT NOT NULL, position INTEGER NOT NULL, order_id TEXT NOT NULL, type TEXT NOT NULL, occurred_at TEXT NOT NULL,
+  customer_id TEXT NOT NULL, position TEXT NOT NULL, order_id TEXT NOT NULL, type TEXT NOT NULL, occurred_at TEXT NOT NULL,
   PRIMARY KEY (customer_id, position));
 CREATE TABLE IF NOT EXISTS shop_revenue (day TEXT PRIMARY KEY, orders INTEGER NOT NULL, revenue INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS shop_orders_fts USING fts5(order_id UNINDEXED, body);
@@ -58,6 +58,19 @@ function sql(db: Database): Sql {
   return s;
 }
 
+/**
+ * Global positions as fixed-width text: PostgreSQL positions (transaction id and sequence) exceed
+ * 2^53, so numbers would lose precision; zero-padded text sorts and compares like the bigint.
+ */
+export function positionKey(position: bigint): string {
+  return position.toString().padStart(40, '0');
+}
+
+/** The position as the API shows it. */
+export function positionText(key: string): string {
+  return BigInt(key).toString();
+}
+
 interface OrderData {
   orderId: string;
   customerId?: string;
@@ -73,7 +86,7 @@ function record(db: Database, event: RecordedEvent): void {
   const s = sql(db);
   const d = event.data as unknown as OrderData;
   const at = event.occurredAt.toISOString();
-  const position = Number(event.globalPosition);
+  const position = positionKey(event.globalPosition);
   s.timeline?.run(d.orderId, position, event.type, at, JSON.stringify(event.data));
   const customer = s.customerOf?.get(d.orderId) as string | undefined;
   if (customer !== undefined) s.activity?.run(customer, position, d.orderId, event.type, at);
@@ -83,7 +96,7 @@ const progress = (column: 'payment' | 'stock' | 'shipment', value: string) => (e
   record(db, event);
   const d = event.data as unknown as OrderData;
   const at = event.occurredAt.toISOString();
-  const position = Number(event.globalPosition);
+  const position = positionKey(event.globalPosition);
   if (column === 'shipment') sql(db).shipment?.run(value, d.trackingNumber ?? null, at, position, d.orderId);
   else sql(db)[column]?.run(value, at, position, d.orderId);
 };
@@ -91,7 +104,7 @@ const progress = (column: 'payment' | 'stock' | 'shipment', value: string) => (e
 const status = (value: string) => (event: RecordedEvent, db: Database) => {
   record(db, event);
   const d = event.data as unknown as OrderData;
-  sql(db).status?.run(value, d.reason ?? null, event.occurredAt.toISOString(), Number(event.globalPosition), d.orderId);
+  sql(db).status?.run(value, d.reason ?? null, event.occurredAt.toISOString(), positionKey(event.globalPosition), d.orderId);
   if (value === 'completed') sql(db).revenue?.run(event.occurredAt.toISOString().slice(0, 10), d.total ?? 0);
 };
 
@@ -115,7 +128,7 @@ export function ordersProjection(): Projection<Database> {
           lines: JSON.stringify(d.lines),
           city: d.shippingAddress.city,
           at,
-          position: Number(event.globalPosition),
+          position: positionKey(event.globalPosition),
         });
         const body = [d.orderId, d.customerId, d.shippingAddress.name, d.shippingAddress.city, d.shippingAddress.country, ...d.lines.map((l) => l.sku)].join(
           ' ',
