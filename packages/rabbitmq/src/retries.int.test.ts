@@ -3,7 +3,18 @@
  * a poison message among 10,000, a flaky one, replay after the fix (deduped by the core inbox),
  * and unreadable input from a foreign publisher.
  */
-import { type Binding, createInMemoryInbox, createJsonSerde, encodeJsonMessage, withJsonSerde } from '@eventfold/core';
+import diagnostics from 'node:diagnostics_channel';
+import {
+  type Binding,
+  createInMemoryInbox,
+  createJsonSerde,
+  encodeJsonMessage,
+  MESSAGE_DEAD_LETTERED_CHANNEL,
+  MESSAGE_RETRY_CHANNEL,
+  type MessageDeadLetteredMessage,
+  type MessageRetryMessage,
+  withJsonSerde,
+} from '@eventfold/core';
 import amqp from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRabbitMqTransport, type RabbitMqTransport } from './index.js';
@@ -43,6 +54,17 @@ describe('retries and dead letters', () => {
     const effects = new Map<string, number>();
     let fixed = false;
     const inbox = createInMemoryInbox();
+    const observed: string[] = [];
+    const onRetry = (m: unknown) => {
+      const r = m as MessageRetryMessage;
+      if (r.destination === binding.destination && r.messageId === poison.id) observed.push(`retry ${r.attempt} ${r.delayMs}`);
+    };
+    const onDeadLetter = (m: unknown) => {
+      const d = m as MessageDeadLetteredMessage;
+      if (d.destination === binding.destination) observed.push(`dead ${d.messageId} ${d.attempts}`);
+    };
+    diagnostics.subscribe(MESSAGE_RETRY_CHANNEL, onRetry);
+    diagnostics.subscribe(MESSAGE_DEAD_LETTERED_CHANNEL, onDeadLetter);
     await transport.subscribe(
       binding,
       inbox.handler((m) => {
@@ -65,10 +87,20 @@ describe('retries and dead letters', () => {
     const gaps = poisonAttempts.slice(1).map((a, i) => Math.round(a.at - poisonAttempts[i]!.at));
     console.log(`[poison] attempt gaps ms: ${gaps.join(', ')}`);
     expect(poisonAttempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5]);
-    // Nominal delay ±20% jitter, plus up to 60 ms for TTL expiry, the dead-letter hop and redelivery on a busy 2-core box.
+    diagnostics.unsubscribe(MESSAGE_RETRY_CHANNEL, onRetry);
+    diagnostics.unsubscribe(MESSAGE_DEAD_LETTERED_CHANNEL, onDeadLetter);
+    // Observability: the same diagnostics_channel events as every binder.
+    expect(observed.map((o) => o.replace(/ \d+$/, ' _'))).toEqual(['retry 1 _', 'retry 2 _', 'retry 3 _', 'retry 4 _', `dead ${poison.id} _`]);
+    expect(observed.at(-1)).toBe(`dead ${poison.id} 5`);
+    // The TTL chosen per attempt is the nominal delay ±20% (jitter); the gap the handler sees is that TTL
+    // plus the broker's expiry, dead-letter hop and redelivery (allowed: up to 60 ms on a busy 2-core box).
+    const delays = observed.slice(0, 4).map((o) => Number(o.split(' ')[2]));
+    console.log(`[poison] TTLs ms: ${delays.join(', ')}`);
     [100, 200, 400, 800].forEach((nominal, i) => {
-      expect(gaps[i], `gap after attempt ${i + 1}`).toBeGreaterThanOrEqual(nominal * 0.8);
-      expect(gaps[i], `gap after attempt ${i + 1}`).toBeLessThanOrEqual(nominal * 1.2 + 60);
+      expect(delays[i], `TTL after attempt ${i + 1}`).toBeGreaterThanOrEqual(nominal * 0.8);
+      expect(delays[i], `TTL after attempt ${i + 1}`).toBeLessThanOrEqual(nominal * 1.2);
+      expect(gaps[i], `gap after attempt ${i + 1}`).toBeGreaterThanOrEqual((delays[i] as number) - 2);
+      expect(gaps[i], `gap after attempt ${i + 1}`).toBeLessThanOrEqual((delays[i] as number) + 60);
     });
 
     const [letter] = await transport.deadLetters.list(binding);

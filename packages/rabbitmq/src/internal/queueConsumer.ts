@@ -17,6 +17,8 @@ import {
   EventfoldError,
   MESSAGE_HEADERS,
   type MessageHandler,
+  publishMessageDeadLettered,
+  publishMessageRetry,
   type RetryPolicy,
   uuidv7,
 } from '@eventfold/core';
@@ -233,6 +235,14 @@ export class QueueConsumer implements Consumer {
         ...republishOptions(raw, { [ATTEMPT_HEADER]: String(attempt + 1) }),
         expiration: String(delay),
       });
+      publishMessageRetry({
+        destination: this.options.destination,
+        group: this.options.group,
+        messageId: String(raw.properties.messageId ?? ''),
+        attempt,
+        delayMs: delay,
+        error,
+      });
     } else {
       const code = error instanceof EventfoldError ? error.code : undefined;
       const text = error instanceof Error ? error.message : String(error);
@@ -252,6 +262,14 @@ export class QueueConsumer implements Consumer {
           [MESSAGE_HEADERS.deadLetterAt]: clock.now().toISOString(),
         }),
       );
+      publishMessageDeadLettered({
+        destination: this.options.destination,
+        group: this.options.group,
+        messageId: String(raw.properties.messageId ?? ''),
+        type: String(raw.properties.type ?? ''),
+        attempts: attempt,
+        reason,
+      });
     }
     this.ack(channel, raw);
   }
