@@ -71,6 +71,19 @@ describe('topology', () => {
     }
   });
 
+  it('fails start-up with a typed, retryable error when the broker refuses the credentials, without echoing the password', async () => {
+    const error = await createRabbitMqTransport({
+      url: 'amqp://guest:not-the-password@127.0.0.1:5672',
+      reconnect: { initialAttempts: 2, initialDelayMs: 10 },
+    }).then(
+      (t) => t.close().then(() => undefined),
+      (e: unknown) => e as { code: string; retryable: boolean; message: string },
+    );
+    expect(error).toMatchObject({ code: 'EVENTFOLD_TRANSPORT_UNAVAILABLE', retryable: true });
+    expect(error?.message).toMatch(/ACCESS.REFUSED|403/);
+    expect(error?.message).not.toContain('not-the-password');
+  });
+
   it('turns a queue that exists with other arguments (406) into a typed error naming the queue and the fix', async () => {
     const transport = await open();
     const destination = `t.mismatch.${suffix()}`;
