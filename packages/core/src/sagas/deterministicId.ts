@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 
 export function deterministicId(...parts: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(`${part.length}:${part}`);
-  const b = hash.digest();
+  // Length-prefixed so ('ab', 'c') and ('a', 'bc') differ; one update call keeps it cheap.
+  const b = createHash('sha256')
+    .update(parts.map((part) => `${part.length}:${part}`).join(''))
+    .digest();
   b[6] = ((b[6] as number) & 0x0f) | 0x80;
   b[8] = ((b[8] as number) & 0x3f) | 0x80;
   const h = b.toString('hex');

@@ -14,7 +14,7 @@ import type { SagaDefinition } from './defineSaga.js';
 import { deterministicId } from './deterministicId.js';
 import { publishSagaNeedsAttention, publishSagaTransition } from './sagaDiagnostics.js';
 import { type CausedSagaLogEvent, isSagaLogEvent, type SagaLogEvent, sagaStreamId, sagaStreamPrefix } from './sagaLog.js';
-import { foldSaga, type SagaState } from './sagaState.js';
+import { evolveSaga, foldSaga, type SagaState } from './sagaState.js';
 import type { DurableTimer, TimerStore } from './timerStore.js';
 
 export interface SagaEngineOptions {
@@ -91,10 +91,12 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
         if (attempt < MAX_CONFLICT_RETRIES && isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) continue;
         throw error;
       }
-      const after = foldSaga(
-        decided.map((e) => ({ ...e, causationId: input.id }) as CausedSagaLogEvent),
-        state,
-      );
+      let after = state;
+      for (const event of decided) {
+        after = evolveSaga(after, { ...event, causationId: input.id } as CausedSagaLogEvent);
+        publishSagaTransition({ saga: saga.name, sagaId, type: event.type, status: after.status });
+        if (event.type === 'SagaAttentionRequested') publishSagaNeedsAttention(event.data);
+      }
       // Timers are also scheduled when the runner reads these events back from the log; doing it now saves a round.
       const scheduled = timersOf(saga.name, decided);
       if (scheduled.length > 0) await timers.schedule(scheduled);
@@ -103,12 +105,6 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
       );
       // A step that got its answer no longer needs its timeout; firing it would change nothing, so skip the work.
       if (obsolete.length > 0) await timers.markFired(obsolete);
-      let status = state;
-      for (const event of decided) {
-        status = foldSaga([event as CausedSagaLogEvent], status);
-        publishSagaTransition({ saga: saga.name, sagaId, type: event.type, status: status.status });
-        if (event.type === 'SagaAttentionRequested') publishSagaNeedsAttention(event.data);
-      }
       return { appended: decided, state: after };
     }
   };

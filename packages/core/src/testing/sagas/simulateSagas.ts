@@ -139,7 +139,7 @@ export async function simulateSagas(options: SimulationOptions): Promise<Simulat
   const actions: (() => Promise<boolean>)[] = [
     // The runner reads more of the log.
     async () => {
-      const events = await store.readAll({ after: fed, maxCount: 1 + Math.floor(random() * 4) });
+      const events = await store.readAll({ after: fed, maxCount: 1 + Math.floor(random() * 8) });
       if (events.length === 0) return false;
       feed.push(...events);
       fed = events[events.length - 1]?.globalPosition ?? fed;
@@ -156,7 +156,7 @@ export async function simulateSagas(options: SimulationOptions): Promise<Simulat
     },
     // The relay publishes the next saga commands to the network.
     async () => {
-      const events = await store.readAll({ after: relayed, maxCount: 1 + Math.floor(random() * 3) });
+      const events = await store.readAll({ after: relayed, maxCount: 1 + Math.floor(random() * 8) });
       if (events.length === 0) return false;
       for (const event of events) {
         if (event.type !== 'SagaCommandIssued') continue;
