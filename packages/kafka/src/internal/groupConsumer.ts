@@ -58,7 +58,12 @@ interface Lane {
   draining: boolean;
   assignmentsSeen: unknown;
   assigned: Set<number>;
+  recovering: boolean;
+  recoveries: number;
 }
+
+/** Tries to rejoin after a lane's stream failed (backoff 0.25, 0.5, 1, 2, 4, 5, 5 … s: about a minute). */
+const RECOVERY_ATTEMPTS = 15;
 
 export function retryGroupOf(group: string): string {
   return `${group}.retry`;
@@ -95,6 +100,8 @@ export class GroupConsumer implements Consumer {
       draining: false,
       assignmentsSeen: undefined,
       assigned: new Set(),
+      recovering: false,
+      recoveries: 0,
     });
     this.lanes = [lane('main', s.binding.destination, s.group), lane('retry', retryTopicOf(s.binding.destination, s.group), retryGroupOf(s.group))];
     this.done = new Promise<void>((resolve, reject) => {
@@ -110,6 +117,11 @@ export class GroupConsumer implements Consumer {
 
   get inFlight(): number {
     return this.inFlightCount;
+  }
+
+  /** How often a lane rejoined after its stream failed. */
+  get recoveries(): number {
+    return this.lanes.reduce((n, lane) => n + lane.recoveries, 0);
   }
 
   /** Joins the groups and starts fetching; resolves once partitions are assigned. */
@@ -148,7 +160,7 @@ export class GroupConsumer implements Consumer {
     });
     lane.stream = stream;
     stream.on('readable', () => this.drain(lane));
-    stream.on('error', (error: unknown) => void this.fail(error));
+    stream.on('error', (error: unknown) => void this.recover(lane, error));
     this.updateFlow();
   }
 
@@ -338,6 +350,39 @@ export class GroupConsumer implements Consumer {
     const dropped = this.scheduler.clearQueued(lane.name);
     lane.offsets.clear();
     if (dropped > 0) this.changeInFlight(lane, -dropped);
+  }
+
+  /**
+   * A lane's stream died (the client gave up after its own retries: broker restarted, network gone).
+   * Rejoin with a new client, backing off, for up to `RECOVERY_ATTEMPTS` tries; what was queued is
+   * dropped and redelivered from the committed offsets. Only then does `done` reject.
+   */
+  private async recover(lane: Lane, error: unknown): Promise<void> {
+    if (this.stopping || lane.recovering) return;
+    lane.recovering = true;
+    lane.epoch += 1;
+    lane.offsets.clear();
+    const dropped = this.scheduler.clearQueued(lane.name);
+    if (dropped > 0) this.changeInFlight(lane, -dropped);
+    const old = lane.client;
+    lane.stream = undefined;
+    await closeQuietly(old);
+    let last = error;
+    for (let attempt = 1; attempt <= RECOVERY_ATTEMPTS && !this.stopping; attempt += 1) {
+      await this.s.options.sleep(Math.min(5_000, 250 * 2 ** (attempt - 1)), this.stopSignal.signal);
+      if (this.stopping) break;
+      try {
+        await this.startLane(lane);
+        lane.recoveries += 1;
+        lane.recovering = false;
+        return;
+      } catch (startError) {
+        last = startError;
+        await closeQuietly(lane.client);
+      }
+    }
+    lane.recovering = false;
+    if (!this.stopping) await this.fail(last);
   }
 
   private async fail(error: unknown): Promise<void> {
