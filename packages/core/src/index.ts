@@ -184,6 +184,7 @@ export {
   assertJsonValue,
   assertStreamId,
   DEFAULT_MAX_EVENT_BYTES,
+  EMPTY_METADATA_JSON,
   MAX_BATCH_SIZE,
   MAX_STREAM_ID_LENGTH,
   type PreparedAppend,

@@ -12,6 +12,8 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 export const MAX_STREAM_ID_LENGTH = 255;
 export const MAX_EVENT_TYPE_LENGTH = 255;
 export const MAX_BATCH_SIZE = 10_000;
+/** The metadata JSON of an event with no correlation, causation or headers; readers skip parsing it. */
+export const EMPTY_METADATA_JSON = JSON.stringify({ headers: {} });
 
 export interface AppendLimits {
   /** Largest serialised event (data + metadata, UTF-8 bytes). Default 1 MiB. */

@@ -1,4 +1,4 @@
-import type { Headers, JsonValue, RecordedEvent } from '@eventfold/core';
+import { EMPTY_METADATA_JSON, type Headers, type JsonValue, type RecordedEvent } from '@eventfold/core';
 import { encodePosition } from './position.js';
 
 export interface EventRow {
@@ -10,15 +10,24 @@ export interface EventRow {
   type: string;
   schema_version: number;
   data: JsonValue;
-  metadata: { correlationId?: string; causationId?: string; headers?: Headers };
-  occurred_at: Date;
+  meta: string;
+  occurred_ms: number;
 }
 
 /** Output names differ from column names so ORDER BY always sorts the typed columns, never text. */
+// occurred_at travels as epoch milliseconds (float8, parsed natively) instead of timestamptz text, and
+// metadata as text so the common empty case skips JSON.parse: together about half of a read's cost.
 export const EVENT_COLUMNS =
-  'global_position, transaction_id::text AS txid, stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at';
+  'global_position, transaction_id::text AS txid, stream_id, stream_position, event_id, type, schema_version, data, metadata::text AS meta, (extract(epoch from occurred_at) * 1000)::float8 AS occurred_ms';
+
+type Metadata = { correlationId?: string; causationId?: string; headers?: Headers };
+
+export function parseMetadata(text: string): Metadata {
+  return text === EMPTY_METADATA_JSON ? {} : (JSON.parse(text) as Metadata);
+}
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
+  const metadata = parseMetadata(row.meta);
   return {
     eventId: row.event_id,
     type: row.type,
@@ -27,9 +36,9 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     streamId: row.stream_id,
     streamPosition: Number(row.stream_position),
     globalPosition: encodePosition(row.txid, row.global_position),
-    occurredAt: row.occurred_at,
-    correlationId: row.metadata.correlationId,
-    causationId: row.metadata.causationId,
-    headers: row.metadata.headers ?? {},
+    occurredAt: new Date(row.occurred_ms),
+    correlationId: metadata.correlationId,
+    causationId: metadata.causationId,
+    headers: metadata.headers ?? {},
   };
 }

@@ -1,4 +1,4 @@
-import type { Headers, JsonValue, RecordedEvent } from '@eventfold/core';
+import { EMPTY_METADATA_JSON, type Headers, type JsonValue, type RecordedEvent } from '@eventfold/core';
 
 export interface EventRow {
   global_position: number;
@@ -15,7 +15,12 @@ export interface EventRow {
 export const EVENT_COLUMNS = 'global_position, stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at';
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
-  const metadata = JSON.parse(row.metadata) as { correlationId?: string; causationId?: string; headers?: Headers };
+  // The common case, no correlation and no headers, skips JSON.parse.
+  const metadata = (row.metadata === EMPTY_METADATA_JSON ? {} : JSON.parse(row.metadata)) as {
+    correlationId?: string;
+    causationId?: string;
+    headers?: Headers;
+  };
   return {
     eventId: row.event_id,
     type: row.type,
