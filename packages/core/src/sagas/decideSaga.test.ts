@@ -36,7 +36,7 @@ describe('decideSaga', () => {
     expect(given.state.status).toBe('Running');
     given
       .when({ advance: 1 })
-      .thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued'])
+      .thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled'])
       .thenCompensations([{ type: 'CancelCar' }, { type: 'CancelHotel' }]);
     expect(given.state.failure).toBe('step "car" timed out');
   });
@@ -60,7 +60,9 @@ describe('decideSaga', () => {
     given.when(trip('HotelBooked')).thenCommands([{ type: 'BookCar' }]);
     given.when({ advance: 9_999 }).thenLog([]); // the stale retry timer changes nothing
     expect(given.state.step).toBe('car');
-    given.when({ advance: 1 }).thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued']);
+    given
+      .when({ advance: 1 })
+      .thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
   });
 
   test('a compensation that keeps timing out needs attention; an operator retry starts a new budget', () => {
@@ -95,7 +97,7 @@ describe('decideSaga', () => {
 });
 
 describe('defineSaga', () => {
-  const step = { name: 'a', action: () => ({ type: 'DoA', data: {} }), replies: { ADone: 'ok' as const } };
+  const step = { name: 'a', action: () => ({ type: 'DoA', data: {} }), replies: { ADone: 'ok' as const }, timeoutMs: 1_000 };
   const base = { name: 'Good', startedBy: { Started: () => ({ sagaId: 'x', data: {} }) }, associate: () => 'x', steps: [step] };
 
   test.each([
@@ -105,6 +107,11 @@ describe('defineSaga', () => {
     ['saga.steps[1].name', { ...base, steps: [step, step] }],
     ['saga.steps[0].replies', { ...base, steps: [{ ...step, replies: {} }] }],
     ['saga.steps[0].timeoutMs', { ...base, steps: [{ ...step, timeoutMs: -1 }] }],
+    ['saga.steps[0].timeoutMs', { ...base, steps: [{ ...step, timeoutMs: undefined }] }],
+    [
+      'saga.steps[0].compensation.timeoutMs',
+      { ...base, steps: [{ ...step, compensation: { action: () => ({ type: 'UndoA', data: {} }), replies: { AUndone: 'ok' } } }] },
+    ],
     ['retry.maxAttempts', { ...base, steps: [{ ...step, retry: { maxAttempts: 0 } }] }],
     ['saga.startedBy', { ...base, startedBy: { ADone: () => ({ sagaId: 'x', data: {} }) } }],
   ])('rejects a bad definition naming %s', (path, options) => {

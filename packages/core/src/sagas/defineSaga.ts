@@ -38,6 +38,7 @@ export interface SagaCompensation<TData, TEvent extends SagaInputEvent> {
   action(data: TData, context: SagaStepContext): SagaCommand;
   /** Replies that confirm the compensation. None: it counts as done once issued (fire and forget). `fail` counts as `retry`. */
   replies?: ReplyMap<TData, TEvent>;
+  /** Required when `replies` are given: each attempt's deadline. */
   timeoutMs?: number;
   /** Default `{ maxAttempts: 5, initialDelayMs: 1000 }`. When exhausted the saga needs attention. */
   retry?: RetryPolicyOptions;
@@ -49,8 +50,8 @@ export interface SagaStep<TData, TEvent extends SagaInputEvent> {
   action(data: TData, context: SagaStepContext): SagaCommand;
   /** Replies that end the step and what each means. Replies for another step or phase are ignored. */
   replies: ReplyMap<TData, TEvent>;
-  /** Without a reply by then the attempt has timed out: retried while attempts are left, else the saga compensates (this step included). */
-  timeoutMs?: number;
+  /** Required. Without a reply by then the attempt has timed out: retried while attempts are left, else the saga compensates (this step included). */
+  timeoutMs: number;
   /** Default `{ maxAttempts: 1 }` (no retry). */
   retry?: RetryPolicyOptions;
   compensation?: SagaCompensation<TData, TEvent>;
@@ -123,12 +124,14 @@ export function defineSaga<TData extends JsonObject, TEvent extends SagaInputEve
     if (replies.length === 0) throw new InvalidInputError(`${path}.replies`, 'must name at least one reply event type, e.g. { PaymentCharged: "ok" }.');
     for (const type of replies) replyTypes.add(type);
     for (const type of Object.keys(step.compensation?.replies ?? {})) replyTypes.add(type);
-    checkTimeout(`${path}.timeoutMs`, step.timeoutMs);
+    // A step without a deadline could wait forever for a reply that never comes: sagas must never hang silently.
+    requireTimeout(`${path}.timeoutMs`, step.timeoutMs);
     createRetryPolicy(step.retry ?? DEFAULT_ACTION_RETRY);
     if (step.compensation !== undefined) {
       if (typeof step.compensation.action !== 'function')
         throw new InvalidInputError(`${path}.compensation.action`, 'must be a function returning the command to send.');
-      checkTimeout(`${path}.compensation.timeoutMs`, step.compensation.timeoutMs);
+      if (Object.keys(step.compensation.replies ?? {}).length > 0) requireTimeout(`${path}.compensation.timeoutMs`, step.compensation.timeoutMs);
+      else checkTimeout(`${path}.compensation.timeoutMs`, step.compensation.timeoutMs);
       createRetryPolicy(step.compensation.retry ?? DEFAULT_COMPENSATION_RETRY);
     }
   });
@@ -147,6 +150,11 @@ export function defineSaga<TData extends JsonObject, TEvent extends SagaInputEve
       return i;
     },
   };
+}
+
+function requireTimeout(path: string, value: number | undefined): void {
+  if (value === undefined) throw new InvalidInputError(path, 'is required: without a deadline the saga could wait forever for a reply that never comes.');
+  checkTimeout(path, value);
 }
 
 function checkTimeout(path: string, value: number | undefined): void {

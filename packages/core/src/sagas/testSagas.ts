@@ -37,7 +37,7 @@ export const tripSaga = defineSaga<TripData, TripEvent>({
       replies: { HotelBooked: 'ok', HotelBusy: 'retry', HotelFull: (e) => ({ outcome: 'fail', reason: `hotel full for ${e.data.tripId}` }) },
       retry: { maxAttempts: 3, initialDelayMs: 1_000, multiplier: 2, jitter: 0 },
       timeoutMs: 10_000,
-      compensation: { action: (d) => ({ type: 'CancelHotel', data: d, to: 'hotel' }), replies: { HotelCancelled: 'ok' } },
+      compensation: { action: (d) => ({ type: 'CancelHotel', data: d, to: 'hotel' }), replies: { HotelCancelled: 'ok' }, timeoutMs: 5_000 },
     },
     {
       name: 'car',
