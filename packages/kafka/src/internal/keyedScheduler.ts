@@ -57,17 +57,15 @@ export class KeyedScheduler {
       }
       this.busy.add(key);
       this.running += 1;
-      void task
-        .run()
-        .catch(() => {})
-        .finally(() => {
-          this.running -= 1;
-          this.busy.delete(key);
-          const rest = this.queues.get(key);
-          if (rest && rest.length > 0) this.ready.push(key);
-          else this.queues.delete(key);
-          this.pump();
-        });
+      const done = () => {
+        this.running -= 1;
+        this.busy.delete(key);
+        const rest = this.queues.get(key);
+        if (rest && rest.length > 0) this.ready.push(key);
+        else this.queues.delete(key);
+        this.pump();
+      };
+      task.run().then(done, done);
     }
   }
 }
