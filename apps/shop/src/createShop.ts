@@ -23,7 +23,7 @@ import {
 import { createSqliteProjectionTarget } from '@eventfold/sqlite';
 import type { ServiceName, ShopConfig } from './config/loadConfig.js';
 import { type Context, DESTINATIONS, INTEGRATION_READERS, type IntegrationMessage, ownerOf, toIntegrationEvent } from './contracts/integrationEvents.js';
-import { fulfilmentSubscriptions } from './fulfilment/fulfilmentWiring.js';
+import { fulfilmentSubscriptions, type Subscription } from './fulfilment/fulfilmentWiring.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 import { SEED_CATALOGUE } from './inventory/catalogue.js';
 import { catalogueProjection } from './readModels/catalogueProjection.js';
@@ -61,6 +61,22 @@ export interface CreateShopOptions {
   /** Handlers per consumer running at once (per-order order is kept). Default 16. */
   concurrency?: number;
   onError?: (error: unknown) => void;
+}
+
+/** `shop.orders` → `<namespace>.orders`: the default namespace gives the documented names. */
+export function destinationOf(config: Pick<ShopConfig, 'namespace'>, context: Context): string {
+  return DESTINATIONS[context].replace(/^shop\./, `${config.namespace}.`);
+}
+
+/** The consumer binding of one subscription (the broker resources a process creates for it). */
+export function consumerBinding(config: Pick<ShopConfig, 'namespace'>, binder: string, sub: Pick<Subscription, 'group' | 'source'>, concurrency = 16): Binding {
+  return defineBinding(`${sub.group}-from-${sub.source}`, {
+    binder,
+    destination: destinationOf(config, sub.source),
+    // One group per (service, source): on Kafka a group id must not span bindings with different topics.
+    group: `${config.namespace}-${sub.group}-from-${sub.source}`,
+    consumer: { concurrency, retry: { maxAttempts: 8, initialDelayMs: 20, multiplier: 2, maxDelayMs: 2_000 } },
+  });
 }
 
 function outgoingRoute(context: Context, binder: string, destination: string): RelayRoute {
@@ -101,9 +117,7 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   );
 
   const publishes = [...new Set(config.services.flatMap((s) => PUBLISHES[s]))];
-  // `shop.orders` → `<namespace>.orders`: the default namespace gives the documented names.
-  const destinationOf = (context: Context) => DESTINATIONS[context].replace(/^shop\./, `${config.namespace}.`);
-  const routes = publishes.map((context) => outgoingRoute(context, transport.binder, destinationOf(context)));
+  const routes = publishes.map((context) => outgoingRoute(context, transport.binder, destinationOf(config, context)));
   for (const route of routes) await transport.provision(route.binding);
   const relay: Relay = createRelay({
     name: config.services.length === 4 ? 'shop-relay' : `shop-relay-${config.services.join('-')}`,
@@ -123,16 +137,7 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   const consumers: Consumer[] = [];
   for (const sub of fulfilmentSubscriptions(config.sagaStyle, services, clock)) {
     if (!config.services.includes(sub.service)) continue;
-    const binding = defineBinding(`${sub.group}-from-${sub.source}`, {
-      binder: transport.binder,
-      destination: destinationOf(sub.source),
-      // One group per (service, source): on Kafka a group id must not span bindings with different topics.
-      group: `${config.namespace}-${sub.group}-from-${sub.source}`,
-      consumer: {
-        concurrency: options.concurrency ?? 16,
-        retry: { maxAttempts: 8, initialDelayMs: 20, multiplier: 2, maxDelayMs: 2_000 },
-      },
-    });
+    const binding = consumerBinding(config, transport.binder, sub, options.concurrency);
     consumerBindings.set(binding.name, binding);
     await transport.provision(binding);
     const handler = withJsonSerde(serde, (message) =>
