@@ -61,7 +61,10 @@ async function admin(sql: string): Promise<void> {
 interface LoadStack {
   kind: 'PostgreSQL' | 'SQLite';
   store: EventStore;
-  /** The anchor: SELECT data … ORDER BY stream_position, JSON.parse each row, fold. */
+  /**
+   * The anchor: what a hand-written loader does — select each event's version, type and data in
+   * stream order, JSON.parse the data, fold by type, and know the version it reached.
+   */
   rawLoad: (streamId: string) => Promise<Account>;
   close: () => Promise<void>;
 }
@@ -76,13 +79,18 @@ async function openLoadStack(): Promise<LoadStack> {
       kind: 'PostgreSQL',
       store,
       async rawLoad(streamId) {
-        const { rows } = await raw.query<{ data: string }>({
+        const { rows } = await raw.query<{ stream_position: string; type: string; data: string }>({
           name: 'raw-load',
-          text: 'SELECT data::text AS data FROM eventfold.events WHERE stream_id = $1 ORDER BY stream_position',
+          text: 'SELECT stream_position, type, data::text AS data FROM eventfold.events WHERE stream_id = $1 ORDER BY stream_position',
           values: [streamId],
         });
         let state = account.initialState();
-        for (const row of rows) state = account.evolve(state, { type: 'AccountCredited', data: JSON.parse(row.data) });
+        let version = 0;
+        for (const row of rows) {
+          state = account.evolve(state, { type: row.type, data: JSON.parse(row.data) } as Credited);
+          version = Number(row.stream_position);
+        }
+        if (version !== EVENTS) throw new Error(`raw load reached version ${version}`);
         return state;
       },
       async close() {
@@ -95,13 +103,18 @@ async function openLoadStack(): Promise<LoadStack> {
     process.stdout.write(`  (PostgreSQL unavailable: ${(error as Error).message}; using SQLite)\n`);
     const dir = mkdtempSync(join(tmpdir(), 'eventfold-bench-es-'));
     const store: SqliteEventStore = createSqliteEventStore({ path: join(dir, 'bench.db') });
-    const select = store.db.prepare('SELECT data FROM eventfold_events WHERE stream_id = ? ORDER BY stream_position').pluck();
+    const select = store.db.prepare('SELECT stream_position, type, data FROM eventfold_events WHERE stream_id = ? ORDER BY stream_position');
     return {
       kind: 'SQLite',
       store,
       async rawLoad(streamId) {
         let state = account.initialState();
-        for (const data of select.all(streamId) as string[]) state = account.evolve(state, { type: 'AccountCredited', data: JSON.parse(data) });
+        let version = 0;
+        for (const row of select.all(streamId) as Array<{ stream_position: number; type: string; data: string }>) {
+          state = account.evolve(state, { type: row.type, data: JSON.parse(row.data) } as Credited);
+          version = row.stream_position;
+        }
+        if (version !== EVENTS) throw new Error(`raw load reached version ${version}`);
         return state;
       },
       async close() {
@@ -164,7 +177,7 @@ function loadWorkloads(): Workload[] {
     },
     {
       id: 'eventsourcing.load.replay',
-      description: `replay a ${EVENTS.toLocaleString('en-US')}-event aggregate: loadAggregate vs raw SELECT data + JSON.parse + fold on the same table`,
+      description: `replay a ${EVENTS.toLocaleString('en-US')}-event aggregate: loadAggregate vs raw SELECT (version, type, data) + JSON.parse + fold on the same table`,
       unit: 'loads',
       setup,
       teardown,
