@@ -67,8 +67,10 @@ export class BatchingProducer {
   constructor(
     private readonly options: ResolvedKafkaOptions,
     private readonly name: string,
+    /** Makes the client; tests pass a fake. */
+    private readonly createProducer: (options: ResolvedKafkaOptions, clientSuffix: string) => Producer = createIdempotentProducer,
   ) {
-    this.producer = createIdempotentProducer(options, name);
+    this.producer = createProducer(options, name);
   }
 
   /** Gets a producer id from the broker now, so the first send does not pay for it. Best effort. */
@@ -174,7 +176,7 @@ export class BatchingProducer {
   private async replaceProducer(): Promise<void> {
     const old = this.producer;
     this.generation += 1;
-    this.producer = createIdempotentProducer(this.options, `${this.name}-${this.generation}`);
+    this.producer = this.createProducer(this.options, `${this.name}-${this.generation}`);
     await closeQuietly(old);
   }
 
