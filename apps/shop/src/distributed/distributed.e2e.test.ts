@@ -19,7 +19,7 @@ import { checkInvariants, type InvariantReport } from '../testing/checkInvariant
 import { type ServiceProcess, spawnService } from './spawnService.js';
 
 const POSTGRES = process.env.EVENTFOLD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const ORDERS = Number(process.env.SHOP_DISTRIBUTED_ORDERS ?? 80);
+const ORDERS = Number(process.env.SHOP_DISTRIBUTED_ORDERS ?? 60);
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
@@ -96,14 +96,16 @@ describe.each([
       for (const p of processes.values()) p.child.kill('SIGKILL');
       await Promise.all([...processes.values()].map((p) => p.exited));
     });
-    for (const service of ['inventory', 'orders', 'payments', 'shipping'] as const) processes.set(service, await spawnService(service, env));
+    // Inventory first (it creates the schema and seeds the catalogue), then the other three at once.
+    processes.set('inventory', await spawnService('inventory', env));
+    await Promise.all((['orders', 'payments', 'shipping'] as const).map(async (service) => processes.set(service, await spawnService(service, env))));
     const url = processes.get('orders')?.url as string;
 
     let killed = false;
     let restarted: Promise<void> | undefined;
     const result = await driveOrdersThrough(fetchInjector(url), storeFeed(store), {
       orders: ORDERS,
-      rate: 10,
+      rate: 15,
       timeoutMs: 240_000,
       onProgress: ({ placed }) => {
         if (killed || placed < ORDERS * 0.4) return;
