@@ -25,7 +25,12 @@ const timers = await createPostgresTimerStore({ store });
 const transport = createStoreTransport({ store, pollIntervalMs: 20 });
 const names = ['payments', 'inventory', 'shipping'] as const;
 const bindings = names.map((name) =>
-  defineBinding(name, { binder: 'inproc', destination: `${name}-commands`, group: name, consumer: { retry: { maxAttempts: 20, initialDelayMs: 50 } } }),
+  defineBinding(name, {
+    binder: 'inproc',
+    destination: `${name}-commands`,
+    group: name,
+    consumer: { concurrency: 4, retry: { maxAttempts: 20, initialDelayMs: 50 } },
+  }),
 );
 
 for (const binding of bindings) {

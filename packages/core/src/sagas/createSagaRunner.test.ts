@@ -83,6 +83,28 @@ describe('createSagaRunner', () => {
     expect(await types(store, 't2')).toEqual(t2Before);
   });
 
+  test('handles many instances side by side, each in log order', async () => {
+    const { store, clock, timers } = setup();
+    const ids = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    for (const id of ids) await store.appendToStream(`trip-${id}`, [trip('TripRequested', id)]);
+    for (const id of ids) await store.appendToStream(`airline-${id}`, [trip('FlightBooked', id)]);
+    for (const id of ids) await store.appendToStream(`hotel-${id}`, [trip(Number(id.slice(1)) % 2 === 0 ? 'HotelBooked' : 'HotelFull', id)]);
+    await createSagaRunner({ store, saga: tripSaga, timers, clock, concurrency: 4, batchSize: 7 }).drain();
+    for (const id of ids) {
+      const log = await types(store, id);
+      expect(log.slice(0, 6), id).toEqual([
+        'SagaStarted',
+        'SagaCommandIssued',
+        'SagaTimerScheduled',
+        'SagaStepSucceeded',
+        'SagaCommandIssued',
+        'SagaTimerScheduled',
+      ]);
+      expect(log[6], id).toBe(Number(id.slice(1)) % 2 === 0 ? 'SagaStepSucceeded' : 'SagaStepFailed');
+    }
+    expect(() => createSagaRunner({ store, saga: tripSaga, timers, concurrency: 0 })).toThrow(expect.objectContaining({ path: 'concurrency' }));
+  });
+
   test('publishes every transition on the diagnostics channel', async () => {
     const { store, runner } = setup();
     const seen: SagaTransitionMessage[] = [];

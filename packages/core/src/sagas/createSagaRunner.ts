@@ -5,7 +5,7 @@
  * anywhere repeats work the saga log already shows, which the engine recognises and skips.
  */
 import { type Clock, systemClock } from '../clock.js';
-import { type GlobalPosition, START } from '../envelope.js';
+import { type GlobalPosition, type RecordedEvent, START } from '../envelope.js';
 import { EventfoldError, InvalidInputError, isEventfoldError } from '../errors.js';
 import type { EventStore } from '../eventStore.js';
 import { type Sleep, systemSleep } from '../messaging/timers.js';
@@ -27,6 +27,8 @@ export interface SagaRunnerOptions {
   random?: () => number;
   /** Events per cycle. Default 500. */
   batchSize?: number;
+  /** Saga instances handled at once within a batch; one instance's events always run in log order. Default 8. */
+  concurrency?: number;
   /** Wait when idle, in ms. Default 100. */
   pollIntervalMs?: number;
   /** Wait after a retryable failure (store unavailable), in ms. Default 1,000. */
@@ -60,7 +62,9 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollIntervalMs ?? 100;
   const retryMs = options.retryDelayMs ?? 1_000;
+  const concurrency = options.concurrency ?? 8;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidInputError('batchSize', 'must be a whole number ≥ 1.');
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency', 'must be a whole number ≥ 1.');
   const name = options.checkpoint ?? `saga:${options.saga.name}`;
   const engine = createSagaEngine({ store, saga: options.saga, timers, clock, random: options.random ?? Math.random });
   const controller = new AbortController();
@@ -76,7 +80,17 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
     position = checkpoint ?? START;
     const events = await store.readAll({ after: position, maxCount: batchSize });
     if (events.length === 0) return 0;
-    for (const event of events) await engine.handleLogEvent(event);
+    // Instances are independent (one stream each): run them side by side, each one's events in order.
+    const lanes = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const instance = engine.instanceOf(event);
+      if (instance !== undefined) lanes.set(instance, [...(lanes.get(instance) ?? []), event]);
+    }
+    const queue = [...lanes.values()];
+    const worker = async () => {
+      for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) for (const event of lane) await engine.handleLogEvent(event);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     const last = events[events.length - 1]?.globalPosition as GlobalPosition;
     await store.checkpoints.store(name, last, { expected: checkpoint });
     position = last;

@@ -38,6 +38,8 @@ export interface SagaEngine {
   apply(sagaId: string, input: SagaInput, meta?: { correlationId?: string }): Promise<{ appended: SagaLogEvent[]; state: SagaState }>;
   /** One event of the global log: a start, a reply, or a timer to (re)schedule. */
   handleLogEvent(event: RecordedEvent): Promise<void>;
+  /** The saga instance an event of the log concerns (undefined: none); events of one instance must be handled in order. */
+  instanceOf(event: RecordedEvent): string | undefined;
   /** A due timer: the saga decides what it means now. */
   fire(timer: DurableTimer): Promise<void>;
 }
@@ -109,10 +111,19 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     }
   };
 
+  const instanceOf = (event: RecordedEvent): string | undefined => {
+    if (event.streamId.startsWith(prefix)) return event.type === 'SagaTimerScheduled' ? event.streamId.slice(prefix.length) : undefined;
+    if (saga.startTypes.has(event.type))
+      return (saga.startedBy[event.type] as ((e: RecordedEvent) => { sagaId: string } | undefined) | undefined)?.(event)?.sagaId;
+    if (saga.replyTypes.has(event.type)) return saga.associate(event);
+    return undefined;
+  };
+
   return {
     timerOwner,
     load,
     apply,
+    instanceOf,
     async handleLogEvent(event) {
       if (event.streamId.startsWith(prefix)) {
         if (event.type === 'SagaTimerScheduled') await timers.schedule(timersOf(saga.name, [event]));
