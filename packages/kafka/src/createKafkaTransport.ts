@@ -20,10 +20,10 @@ import { Admin } from '@platformatic/kafka';
 import { type ConsumerLag, getConsumerLag } from './consumerLag.js';
 import { BatchingProducer } from './internal/batchingProducer.js';
 import { GroupConsumer, retryGroupOf } from './internal/groupConsumer.js';
-import { closedError, toKafkaTransportError } from './internal/kafkaErrors.js';
+import { closedError, closeQuietly, toKafkaTransportError } from './internal/kafkaErrors.js';
 import { toKafkaRecord } from './internal/recordCodec.js';
 import { deadLetterTopicOf, retryTopicOf } from './internal/topicNames.js';
-import { readTopic, type TopicRecord } from './internal/topicReader.js';
+import { createTopicReaderClient, readTopicWith, type TopicRecord } from './internal/topicReader.js';
 import { createKafkaDeadLetters } from './kafkaDeadLetters.js';
 import {
   assertCompression,
@@ -93,9 +93,15 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
       ? resolved.producer.compression
       : assertCompression(`bindings.${binding.name}.kafka.compression`, binding.kafka.compression);
 
+  // One reader connection per transport for DLQ listings and readTopic (they may be polled often).
+  let reader: ReturnType<typeof createTopicReaderClient> | undefined;
+  const read = (topic: string, isolation: 'read_committed' | 'read_uncommitted' = 'read_committed') => {
+    if (closed) return Promise.reject(closedError('read a topic'));
+    reader ??= createTopicReaderClient(resolved.brokers, `${resolved.clientId}-reader`);
+    return readTopicWith(reader, topic, { isolation });
+  };
   const deadLetters: DeadLetterQueue = createKafkaDeadLetters({
-    brokers: resolved.brokers,
-    clientId: resolved.clientId,
+    read,
     producer: getProducer,
     compressionOf,
     now: () => resolved.clock.now(),
@@ -170,7 +176,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
     },
 
     readTopic(topic, isolation = 'read_committed') {
-      return readTopic(resolved.brokers, `${resolved.clientId}-reader`, topic, { isolation });
+      return read(topic, isolation);
     },
 
     async close() {
@@ -180,6 +186,7 @@ export function createKafkaTransport(options: KafkaTransportOptions = {}): Kafka
       await producer?.close();
       await handoverProducer?.close();
       await admin?.close().catch(() => {});
+      await closeQuietly(reader);
     },
   };
 }

@@ -24,15 +24,15 @@ import type { BatchingProducer } from './internal/batchingProducer.js';
 import { toKafkaTransportError } from './internal/kafkaErrors.js';
 import { fromKafkaRecord, KAFKA_HEADERS, type KafkaRecord, toKafkaRecord } from './internal/recordCodec.js';
 import { deadLetterTopicOf, retryTopicOf } from './internal/topicNames.js';
-import { readTopic, type TopicRecord } from './internal/topicReader.js';
+import type { TopicRecord } from './internal/topicReader.js';
 import type { KafkaCompression } from './kafkaTransportOptions.js';
 
 export const DLQ_REMOVED_HEADER = 'eventfold-dlq-removed';
 const GROUP_HEADER = MESSAGE_HEADERS.deadLetterGroup;
 
 export interface KafkaDeadLettersDependencies {
-  brokers: string[];
-  clientId: string;
+  /** Reads a whole topic (the transport's shared reader client). */
+  read: (topic: string) => Promise<TopicRecord[]>;
   producer: () => BatchingProducer;
   compressionOf: (binding: Binding) => KafkaCompression;
   now: () => Date;
@@ -56,7 +56,7 @@ export function createKafkaDeadLetters(deps: KafkaDeadLettersDependencies): Dead
     const topic = deadLetterTopicOf(binding.destination);
     let records: TopicRecord[];
     try {
-      records = await readTopic(deps.brokers, `${deps.clientId}-dlq`, topic);
+      records = await deps.read(topic);
     } catch (error) {
       throw toKafkaTransportError(error, `read dead letters from "${topic}"`, { topic });
     }
