@@ -9,7 +9,7 @@ import type { ServiceName } from '../config/loadConfig.js';
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 export interface ServiceProcess {
-  service: ServiceName;
+  service: ServiceName | 'all';
   child: ChildProcess;
   /** The API's URL when this process serves HTTP. */
   url: string | undefined;
@@ -18,7 +18,7 @@ export interface ServiceProcess {
 }
 
 export async function spawnService(
-  service: ServiceName,
+  service: ServiceName | 'all',
   env: Record<string, string>,
   options: { onLine?: (line: string) => void; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
@@ -53,6 +53,7 @@ export async function spawnService(
   }
   running = true;
   // The HTTP process prints its URL right after the banner.
-  while (env.SHOP_HTTP !== 'false' && service === 'orders' && !/API on \S+/.test(output) && running) await new Promise((r) => setTimeout(r, 20));
+  while (env.SHOP_HTTP !== 'false' && (service === 'orders' || service === 'all') && !/API on \S+/.test(output) && running)
+    await new Promise((r) => setTimeout(r, 20));
   return { service, child, url: output.match(/API on (http:\/\/\S+)/)?.[1], output: () => output, exited };
 }
