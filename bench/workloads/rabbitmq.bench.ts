@@ -63,35 +63,43 @@ function batches(all: OutgoingMessage[]): OutgoingMessage[][] {
   return out;
 }
 
-let transport: RabbitMqTransport;
-let raw: ChannelModel;
-let rawChannel: ConfirmChannel;
+interface Stack {
+  transport: RabbitMqTransport;
+  raw: ChannelModel;
+  rawChannel: ConfirmChannel;
+}
 
-async function purge(queue: string): Promise<void> {
-  const channel = await raw.createChannel();
-  await channel.purgeQueue(queue);
-  await channel.close();
+/** Each workload opens its own transport and raw connection, and deletes its queues and exchange after. */
+function stackFor(binding: Binding) {
+  let stack: Stack | undefined;
+  return {
+    get: () => stack as Stack,
+    setup: async () => {
+      const transport = await createRabbitMqTransport({ url, connectionName: `bench-${tag}` });
+      await transport.provision(binding);
+      const raw = await amqp.connect(url);
+      stack = { transport, raw, rawChannel: await raw.createConfirmChannel() };
+    },
+    teardown: async () => {
+      if (stack === undefined) return;
+      await stack.transport.deprovision(binding).catch(() => {});
+      await stack.transport.close();
+      await stack.raw.close();
+      stack = undefined;
+    },
+    purge: async () => {
+      const channel = await (stack as Stack).raw.createChannel();
+      await channel.purgeQueue(queueOf(binding));
+      await channel.close();
+    },
+  };
 }
 
 export async function workloads(): Promise<Workload[]> {
-  const setup = async () => {
-    transport = await createRabbitMqTransport({ url, connectionName: `bench-${tag}` });
-    await transport.provision(publishBinding);
-    await transport.provision(consumeBinding);
-    raw = await amqp.connect(url);
-    rawChannel = await raw.createConfirmChannel();
-  };
-  const teardown = async () => {
-    await transport.deprovision(publishBinding).catch(() => {});
-    await transport.deprovision(consumeBinding).catch(() => {});
-    await transport.close();
-    await raw.close();
-  };
-  let prepared = false;
-  const once = async () => {
-    if (!prepared) await setup();
-    prepared = true;
-  };
+  const pub = stackFor(publishBinding);
+  const sub = stackFor(consumeBinding);
+  const fill = () =>
+    inLanes(EVENTS / BATCH, WINDOW, (i) => rawPublish(sub.get().rawChannel, consumeBinding.destination, messages().slice(i * BATCH, (i + 1) * BATCH)));
 
   return [
     {
@@ -99,13 +107,14 @@ export async function workloads(): Promise<Workload[]> {
       description: `${EVENTS.toLocaleString('en-US')} × 400-byte events with publisher confirms to a quorum queue, batches of ${BATCH}, ${WINDOW} batches in flight`,
       unit: 'events',
       rounds: 5,
-      setup: once,
+      setup: pub.setup,
+      teardown: pub.teardown,
       eventfold: {
         name: 'Eventfold transport.publish',
         run: async () => {
           const all = batches(messages());
-          await purge(queueOf(publishBinding));
-          return timed(EVENTS, () => inLanes(all.length, WINDOW, (i) => transport.publish(publishBinding, all[i] as OutgoingMessage[])));
+          await pub.purge();
+          return timed(EVENTS, () => inLanes(all.length, WINDOW, (i) => pub.get().transport.publish(publishBinding, all[i] as OutgoingMessage[])));
         },
       },
       anchors: [
@@ -113,8 +122,10 @@ export async function workloads(): Promise<Workload[]> {
           name: 'raw amqplib confirm channel',
           run: async () => {
             const all = batches(messages());
-            await purge(queueOf(publishBinding));
-            return timed(EVENTS, () => inLanes(all.length, WINDOW, (i) => rawPublish(rawChannel, publishBinding.destination, all[i] as OutgoingMessage[])));
+            await pub.purge();
+            return timed(EVENTS, () =>
+              inLanes(all.length, WINDOW, (i) => rawPublish(pub.get().rawChannel, publishBinding.destination, all[i] as OutgoingMessage[])),
+            );
           },
         },
       ],
@@ -125,20 +136,20 @@ export async function workloads(): Promise<Workload[]> {
       description: `consume ${EVENTS.toLocaleString('en-US')} × 400-byte events from a quorum queue, manual acks, prefetch ${PREFETCH}`,
       unit: 'events',
       rounds: 5,
-      teardown,
+      setup: sub.setup,
+      teardown: sub.teardown,
       eventfold: {
         name: 'Eventfold transport.subscribe',
         run: async () => {
-          await once();
-          await purge(queueOf(consumeBinding));
-          await inLanes(EVENTS / BATCH, WINDOW, async (i) => rawPublish(rawChannel, consumeBinding.destination, messages().slice(i * BATCH, (i + 1) * BATCH)));
+          await sub.purge();
+          await fill();
           let seen = 0;
           let finish!: () => void;
           const finished = new Promise<void>((resolve) => {
             finish = resolve;
           });
           const m = await timed(EVENTS, async () => {
-            const consumer = await transport.subscribe(consumeBinding, (message) => {
+            const consumer = await sub.get().transport.subscribe(consumeBinding, (message) => {
               JSON.parse(Buffer.from(message.body).toString('utf8'));
               seen += 1;
               if (seen === EVENTS) finish();
@@ -153,12 +164,9 @@ export async function workloads(): Promise<Workload[]> {
         {
           name: 'raw amqplib consumer',
           run: async () => {
-            await once();
-            await purge(queueOf(consumeBinding));
-            await inLanes(EVENTS / BATCH, WINDOW, async (i) =>
-              rawPublish(rawChannel, consumeBinding.destination, messages().slice(i * BATCH, (i + 1) * BATCH)),
-            );
-            const channel = await raw.createChannel();
+            await sub.purge();
+            await fill();
+            const channel = await sub.get().raw.createChannel();
             await channel.prefetch(PREFETCH);
             let seen = 0;
             let finish!: () => void;

@@ -93,14 +93,14 @@ describe('retries and dead letters', () => {
     expect(observed.map((o) => o.replace(/ \d+$/, ' _'))).toEqual(['retry 1 _', 'retry 2 _', 'retry 3 _', 'retry 4 _', `dead ${poison.id} _`]);
     expect(observed.at(-1)).toBe(`dead ${poison.id} 5`);
     // The TTL chosen per attempt is the nominal delay ±20% (jitter); the gap the handler sees is that TTL
-    // plus the broker's expiry, dead-letter hop and redelivery (allowed: up to 60 ms on a busy 2-core box).
+    // plus the broker's expiry, dead-letter hop and redelivery (allowed: up to 150 ms on a loaded 2-core CI box).
     const delays = observed.slice(0, 4).map((o) => Number(o.split(' ')[2]));
     console.log(`[poison] TTLs ms: ${delays.join(', ')}`);
     [100, 200, 400, 800].forEach((nominal, i) => {
       expect(delays[i], `TTL after attempt ${i + 1}`).toBeGreaterThanOrEqual(nominal * 0.8);
       expect(delays[i], `TTL after attempt ${i + 1}`).toBeLessThanOrEqual(nominal * 1.2);
       expect(gaps[i], `gap after attempt ${i + 1}`).toBeGreaterThanOrEqual((delays[i] as number) - 2);
-      expect(gaps[i], `gap after attempt ${i + 1}`).toBeLessThanOrEqual((delays[i] as number) + 60);
+      expect(gaps[i], `gap after attempt ${i + 1}`).toBeLessThanOrEqual((delays[i] as number) + 150);
     });
 
     const [letter] = await transport.deadLetters.list(binding);
