@@ -8,7 +8,7 @@ export {
 export { type ChildOptions, killChildAfter, runChildUntil, seededRandom } from './fixtures/childProcess.js';
 export { type DeciderFixture, type DeciderGiven, type DeciderThen, deciderFixture } from './fixtures/deciderFixture.js';
 export { type FixtureEvent, type ProjectionFixtureOptions, projectionFixture, toRecordedEvents } from './fixtures/projectionFixture.js';
-export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
 export { type ExpectedCommand, type SagaFixtureOptions, type SagaFixtureStep, type SagaGiven, type SagaThen, sagaFixture } from './sagas/sagaFixture.js';
 export { type SimulationContext, type SimulationFaults, type SimulationOptions, type SimulationResult, simulateSagas } from './sagas/simulateSagas.js';
 export { describeTimerStoreConformance, type TimerStoreConformanceOptions } from './sagas/timerStoreConformance.js';
+export { describeTransportConformance, type TransportConformanceOptions } from './transportConformance.js';
