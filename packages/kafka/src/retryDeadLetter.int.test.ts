@@ -4,7 +4,15 @@
  * byte-equal to the original) and one fails three times and then succeeds (processed once, never
  * dead-lettered); every other message is processed once.
  */
-import { defineBinding, type OutgoingMessage } from '@eventfold/core';
+import diagnostics from 'node:diagnostics_channel';
+import {
+  defineBinding,
+  MESSAGE_DEAD_LETTERED_CHANNEL,
+  MESSAGE_RETRY_CHANNEL,
+  type MessageDeadLetteredMessage,
+  type MessageRetryMessage,
+  type OutgoingMessage,
+} from '@eventfold/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafkaTransport } from './createKafkaTransport.js';
 import { KAFKA_HEADERS } from './internal/recordCodec.js';
@@ -49,6 +57,12 @@ describe('Kafka retry topics and dead letters', () => {
     const poisonAttempts: Array<{ attempt: number; at: number; wall: number }> = [];
     const flakyAttempts: number[] = [];
     await transport.publish(binding, messages);
+    const retryEvents: MessageRetryMessage[] = [];
+    const deadLetterEvents: MessageDeadLetteredMessage[] = [];
+    const onRetry = (m: unknown) => void retryEvents.push(m as MessageRetryMessage);
+    const onDeadLetter = (m: unknown) => void deadLetterEvents.push(m as MessageDeadLetteredMessage);
+    diagnostics.subscribe(MESSAGE_RETRY_CHANNEL, onRetry);
+    diagnostics.subscribe(MESSAGE_DEAD_LETTERED_CHANNEL, onDeadLetter);
     const consumer = await transport.subscribe(binding, (m) => {
       if (m.id === poison.id) {
         poisonAttempts.push({ attempt: m.attempt, at: performance.now(), wall: Date.now() });
@@ -70,6 +84,8 @@ describe('Kafka retry topics and dead letters', () => {
     }
     await new Promise((r) => setTimeout(r, 1_000));
     await consumer.stop();
+    diagnostics.unsubscribe(MESSAGE_RETRY_CHANNEL, onRetry);
+    diagnostics.unsubscribe(MESSAGE_DEAD_LETTERED_CHANNEL, onDeadLetter);
 
     expect(processed.size, 'messages processed').toBe(TOTAL - 1);
     expect(
@@ -105,6 +121,11 @@ describe('Kafka retry topics and dead letters', () => {
       expect(delay, `scheduled delay after attempt ${i + 1}`).toBeLessThanOrEqual(d * 1.2 + 5);
     });
 
+    // diagnostics_channel: 4 retries of the poison and 3 of the flaky message, one dead letter.
+    const mine = retryEvents.filter((e) => e.destination === binding.destination);
+    expect(mine.filter((e) => e.messageId === poison.id).map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
+    expect(mine.filter((e) => e.messageId === flaky.id).map((e) => e.attempt)).toEqual([1, 2, 3]);
+    expect(deadLetterEvents.filter((e) => e.destination === binding.destination).map((e) => [e.messageId, e.attempts])).toEqual([[poison.id, 5]]);
     expect(letters).toHaveLength(1);
     const letter = letters[0] as (typeof letters)[number];
     expect(letter.message.id).toBe(poison.id);

@@ -16,7 +16,10 @@ import {
   type Consumer,
   type DeliveredMessage,
   EventfoldError,
+  MESSAGE_HEADERS,
   type MessageHandler,
+  publishMessageDeadLettered,
+  publishMessageRetry,
   type RetryPolicy,
   toDeadLetterMessage,
   UnreadableMessageError,
@@ -289,18 +292,25 @@ export class GroupConsumer implements Consumer {
     const { policy, binding, group, options, producer } = this.s;
     const now = options.clock.now();
     const { destination: _d, attempt, ...message } = delivered;
-    const record = policy.shouldRetry(attempt, error)
-      ? toKafkaRecord((this.lanes[1] as Lane).topic, message, {
-          [KAFKA_HEADERS.retryAttempt]: String(attempt + 1),
-          [KAFKA_HEADERS.retryDue]: String(now.getTime() + policy.delayAfter(attempt)),
-        })
-      : toKafkaRecord(
-          deadLetterTopicOf(binding.destination),
-          toDeadLetterMessage(message, { error, attempts: attempt, origin: binding.destination, group, at: now }),
-        );
+    const retry = policy.shouldRetry(attempt, error);
+    const delayMs = retry ? policy.delayAfter(attempt) : 0;
+    const deadLetter = retry ? undefined : toDeadLetterMessage(message, { error, attempts: attempt, origin: binding.destination, group, at: now });
+    const record =
+      deadLetter === undefined
+        ? toKafkaRecord((this.lanes[1] as Lane).topic, message, {
+            [KAFKA_HEADERS.retryAttempt]: String(attempt + 1),
+            [KAFKA_HEADERS.retryDue]: String(now.getTime() + delayMs),
+          })
+        : toKafkaRecord(deadLetterTopicOf(binding.destination), deadLetter);
     for (let tries = 1; !this.stopping; tries += 1) {
       try {
         await producer.send([record], this.s.compression);
+        if (deadLetter === undefined) {
+          publishMessageRetry({ destination: binding.destination, group, messageId: message.id, attempt, delayMs, error });
+        } else {
+          const reason = deadLetter.headers[MESSAGE_HEADERS.deadLetterReason] ?? '';
+          publishMessageDeadLettered({ destination: binding.destination, group, messageId: message.id, type: message.type, attempts: attempt, reason });
+        }
         return true;
       } catch (publishError) {
         // The record stays uncommitted; if we stop first it is redelivered to the group later.
