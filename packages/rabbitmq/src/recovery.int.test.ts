@@ -93,17 +93,21 @@ describe('recovery after a dropped connection', () => {
     const published = Date.now();
 
     const expected = Array.from({ length: total }, (_, i) => `m-${i}`);
-    await waitFor('every published message to be consumed', () => expected.every((id) => seen.has(id)), 60_000);
+    // Waits (bounded) for every id; if some never come, the assertion below reports how many were lost.
+    await waitFor('every published message to be consumed', () => expected.every((id) => seen.has(id)), 60_000).catch(() => {});
     const lost = expected.filter((id) => !seen.has(id)).length;
     const stats = transport.stats();
     console.log(
       `[recovery] publish ${published - started} ms, consume ${Date.now() - published} ms, deliveries=${deliveries} republished=${stats.republished} byConnection=${JSON.stringify([...deliveriesByConnection])}`,
     );
     expect(lost).toBe(0);
-    expect(stats.connections).toBe(4);
-    expect(stats.topologyDeclarations).toBe(4);
-    // Consumers resumed on the last connection, not just before the first close.
-    expect(deliveriesByConnection.get(4) ?? 0).toBeGreaterThan(0);
+    // Three forced closes → at least 4 connections (a missed heartbeat on a loaded box could add one);
+    // the whole topology was declared again on every one of them.
+    expect(stats.connections).toBeGreaterThanOrEqual(4);
+    expect(stats.topologyDeclarations).toBe(stats.connections);
+    // Consumers resumed after the last forced close, not just before the first.
+    const afterLastClose = [...deliveriesByConnection].filter(([gen]) => gen >= 4).reduce((sum, [, n]) => sum + n, 0);
+    expect(afterLastClose).toBeGreaterThan(0);
   });
 
   it('redeclares deleted topology after a reconnect, and the consumer comes back', async () => {
@@ -133,7 +137,7 @@ describe('recovery after a dropped connection', () => {
       ),
     );
     await waitFor('consumer on the recreated queue', () => seen.includes('after'));
-    expect(transport.stats().topologyDeclarations).toBe(2);
+    expect(transport.stats().topologyDeclarations).toBe(transport.stats().connections);
   });
 
   it('recovers from rabbitmqctl close_all_connections too', async () => {
