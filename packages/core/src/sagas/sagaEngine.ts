@@ -45,6 +45,8 @@ export interface SagaEngine {
 }
 
 const MAX_CONFLICT_RETRIES = 20;
+/** Saga states kept in memory per engine (least recently used dropped first). */
+const CACHED_SAGAS = 10_000;
 
 export function toSagaLogEvents(events: readonly RecordedEvent[]): CausedSagaLogEvent[] {
   return events.filter(isSagaLogEvent).map((e) => ({ type: e.type, data: e.data, causationId: e.causationId }) as CausedSagaLogEvent);
@@ -70,13 +72,30 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     return { events, state: foldSaga(toSagaLogEvents(events)) };
   };
 
+  // Folded states by stream, valid at their version: a load reads only the events appended since.
+  // The store stays the truth (a stale entry just reads more), so the cache needs no invalidation.
+  const cache = new Map<string, { state: SagaState; correlationId: string | undefined }>();
+  const remember = (streamId: string, entry: { state: SagaState; correlationId: string | undefined }) => {
+    cache.delete(streamId);
+    cache.set(streamId, entry);
+    if (cache.size > CACHED_SAGAS) cache.delete(cache.keys().next().value as string);
+  };
+  const current = async (streamId: string) => {
+    const cached = cache.get(streamId);
+    const events = await store.readStream(streamId, cached && cached.state.version > 0 ? { fromVersion: cached.state.version + 1 } : {});
+    if (cached !== undefined && events.length === 0) return cached;
+    const entry = { state: foldSaga(toSagaLogEvents(events), cached?.state), correlationId: cached?.correlationId ?? events[0]?.correlationId };
+    if (entry.state.version > 0) remember(streamId, entry);
+    return entry;
+  };
+
   const apply: SagaEngine['apply'] = async (sagaId, input, meta = {}) => {
     const streamId = sagaStreamId(saga.name, sagaId);
     for (let attempt = 1; ; attempt++) {
-      const { state, events } = await load(sagaId);
+      const { state, correlationId: known } = await current(streamId);
       const decided = decideSaga(saga, state, input, { streamId, now: clock.now(), random });
       if (decided.length === 0) return { appended: [], state };
-      const correlationId = events[0]?.correlationId ?? meta.correlationId;
+      const correlationId = known ?? meta.correlationId;
       const toAppend = decided.map(
         (e, i): EventToAppend<string, unknown> => ({
           type: e.type,
@@ -99,6 +118,7 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
         publishSagaTransition({ saga: saga.name, sagaId, type: event.type, status: after.status });
         if (event.type === 'SagaAttentionRequested') publishSagaNeedsAttention(event.data);
       }
+      remember(streamId, { state: after, correlationId });
       // Timers are also scheduled when the runner reads these events back from the log; doing it now saves a round.
       const scheduled = timersOf(saga.name, decided);
       if (scheduled.length > 0) await timers.schedule(scheduled);
