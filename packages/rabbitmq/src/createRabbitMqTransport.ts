@@ -39,6 +39,12 @@ export interface RabbitMqTransportOptions {
   heartbeatSeconds?: number;
   /** Unconfirmed publishes allowed at once before `publish` waits. Default 10,000. */
   maxUnconfirmed?: number;
+  /**
+   * Default true: a message no queue is bound for (basic.return) rejects the publish with
+   * EVENTFOLD_PUBLISH_REJECTED, because RabbitMQ confirms and then drops it. Set false to let
+   * unroutable messages go (e.g. a relay that starts before any consumer group is provisioned).
+   */
+  rejectUnroutable?: boolean;
   /** A publish not confirmed within this many ms rejects with a retryable EVENTFOLD_TIMEOUT. Default 60,000. */
   confirmTimeoutMs?: number;
   /** Extra topology (exchanges, queues, bindings) declared at start and after every reconnect. */
@@ -91,6 +97,7 @@ function assertBinder(binding: Binding): void {
 export async function createRabbitMqTransport(options: RabbitMqTransportOptions): Promise<RabbitMqTransport> {
   const url = parseAmqpUrl(options.url);
   const clock = options.clock ?? systemClock;
+  const rejectUnroutable = options.rejectUnroutable ?? true;
   const onError = options.onError ?? (() => {});
   // Keyed by content: provisioning the same binding again (every subscribe does) adds nothing.
   const specs = new Map<string, TopologySpec>();
@@ -168,7 +175,7 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
     const now = clock.now().getTime();
     const sends: Promise<void>[] = [];
     for (const message of messages) {
-      const { content, options: publishOptions } = encodeMessage(message, now);
+      const { content, options: publishOptions } = encodeMessage(message, now, rejectUnroutable);
       sends.push(publisher.publish(binding.destination, routingKeyOf(binding, message), content, publishOptions));
     }
     // Every promise settles: wait for all so none is left unobserved, then report the first failure.

@@ -126,6 +126,17 @@ describe('routing', () => {
     expect(seen).toEqual(['high-9', 'mid-5', 'low-1', 'low-2', 'none']);
   });
 
+  it('with rejectUnroutable: false, an unroutable message is confirmed and dropped, as RabbitMQ does', async () => {
+    const lenient = await createRabbitMqTransport({ url: RABBITMQ_URL, connectionName: `routing-lenient-${suffix()}`, rejectUnroutable: false });
+    try {
+      const exchange = `t.lenient.${suffix()}`;
+      created.push(rabbitBinding('x', { destination: exchange, group: 'none' }));
+      await lenient.publish(out(exchange, 'direct'), [message('nowhere', { key: 'no-such-key' })]);
+    } finally {
+      await lenient.close();
+    }
+  });
+
   it('rejects a priority on a quorum queue before touching the broker', async () => {
     const binding = rabbitBinding('bad', { destination: `t.bad.${suffix()}`, group: 'g', rabbitmq: { maxPriority: 5 } });
     await expect(transport.provision(binding)).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT' });

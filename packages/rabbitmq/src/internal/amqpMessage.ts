@@ -35,7 +35,7 @@ export function toBuffer(body: Uint8Array): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
-export function encodeMessage(message: OutgoingMessage, timestampMs: number): EncodedMessage {
+export function encodeMessage(message: OutgoingMessage, timestampMs: number, mandatory = true): EncodedMessage {
   // Built as a literal, then user headers copied in: amqplib makes this object a prototype
   // (Object.create(headers)), which is much cheaper for a fast-mode object than for a spread result.
   const version = String(message.schemaVersion);
@@ -49,7 +49,7 @@ export function encodeMessage(message: OutgoingMessage, timestampMs: number): En
     type: message.type,
     contentType: message.contentType,
     deliveryMode: 2,
-    mandatory: true,
+    mandatory,
     timestamp: Math.floor(timestampMs / 1000),
     headers,
     priority: message.priority,

@@ -83,7 +83,7 @@ export class ConfirmPublisher {
     return this.pending.size;
   }
 
-  /** Resolves once the broker confirmed the message. `mandatory` is always set: unroutable is an error. */
+  /** Resolves once the broker confirmed the message. `mandatory` defaults to true: unroutable is an error. */
   async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
     if (this.closed) throw new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport is closed; create a new one to publish.');
     while (this.pending.size >= this.maxUnconfirmed && !this.closed) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
@@ -94,7 +94,7 @@ export class ConfirmPublisher {
         exchange,
         routingKey,
         content,
-        options: options.mandatory === true ? options : { ...options, mandatory: true },
+        options: options.mandatory !== undefined ? options : { ...options, mandatory: true },
         resolve,
         reject,
         since: performance.now(),
