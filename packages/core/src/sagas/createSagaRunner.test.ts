@@ -78,7 +78,7 @@ describe('createSagaRunner', () => {
     clock.advance(10_000);
     const third = runner();
     await third.drain();
-    expect(await types(store, 't1')).toContain('SagaStepTimedOut');
+    expect(await types(store, 't1')).toContain('SagaStepExpired');
     await third.engine.fire({ id: (lateTimer!.data as { timerId: string }).timerId, owner: 'saga:Trip', key: 't2', dueAt: clock.now(), payload: null });
     expect(await types(store, 't2')).toEqual(t2Before);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { checkEventNames } from '../eventsourcing/checkEventNames.js';
 import { sagaFixture } from '../testing/sagas/sagaFixture.js';
 import { defineSaga } from './defineSaga.js';
+import { SAGA_LOG_EVENT_TYPES } from './sagaLog.js';
 import { trip, tripSaga } from './testSagas.js';
 
 const fixture = sagaFixture(tripSaga);
@@ -36,7 +38,7 @@ describe('decideSaga', () => {
     expect(given.state.status).toBe('Running');
     given
       .when({ advance: 1 })
-      .thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled'])
+      .thenLog(['SagaStepExpired', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled'])
       .thenCompensations([{ type: 'CancelCar' }, { type: 'CancelHotel' }]);
     expect(given.state.failure).toBe('step "car" timed out');
   });
@@ -62,15 +64,15 @@ describe('decideSaga', () => {
     expect(given.state.step).toBe('car');
     given
       .when({ advance: 1 })
-      .thenLog(['SagaStepTimedOut', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
+      .thenLog(['SagaStepExpired', 'SagaStepFailed', 'SagaCommandIssued', 'SagaCompensationSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
   });
 
   test('a compensation that keeps timing out needs attention; an operator retry starts a new budget', () => {
     const given = fixture.given([trip('TripRequested'), trip('FlightBooked'), trip('HotelFull')]);
     expect(given.state.status).toBe('Compensating');
-    given.when({ advance: 5_000 }).thenLog(['SagaStepTimedOut', 'SagaRetryScheduled', 'SagaTimerScheduled']);
+    given.when({ advance: 5_000 }).thenLog(['SagaStepExpired', 'SagaRetryScheduled', 'SagaTimerScheduled']);
     given.when({ advance: 1_000 }).thenCompensations([{ type: 'CancelFlight' }]);
-    given.when({ advance: 5_000 }).thenLog(['SagaStepTimedOut', 'SagaAttentionRequested']).thenStatus('NeedsAttention');
+    given.when({ advance: 5_000 }).thenLog(['SagaStepExpired', 'SagaAttentionRequested']).thenStatus('NeedsAttention');
     expect(given.state.attention).toMatchObject({ saga: 'Trip', sagaId: 't1', step: 'flight', phase: 'compensation', attempts: 2 });
     given.when(trip('HotelBooked')).thenCommands([]).thenStatus('NeedsAttention'); // not what it waits for
     given
@@ -117,4 +119,8 @@ describe('defineSaga', () => {
   ])('rejects a bad definition naming %s', (path, options) => {
     expect(() => defineSaga(options as never)).toThrow(expect.objectContaining({ code: 'EVENTFOLD_INVALID_INPUT', path }));
   });
+});
+
+test('the saga log follows the event naming rule (Saga + past participle)', () => {
+  expect(checkEventNames([{ aggregate: 'Saga', eventTypes: SAGA_LOG_EVENT_TYPES }])).toEqual([]);
 });

@@ -169,7 +169,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     case 'timer': {
       if (current.status !== 'Running' && current.status !== 'Compensating') return []; // a late timer for a finished saga
       if (input.id === current.timeoutTimerId && current.awaiting) {
-        emit('SagaStepTimedOut', { step: current.step as string, phase: current.phase, attempt: current.attempt });
+        emit('SagaStepExpired', { step: current.step as string, phase: current.phase, attempt: current.attempt });
         failedAttempt(`${current.phase === 'action' ? 'step' : 'compensation'} "${current.step}" timed out`, true);
       } else if (input.id === current.retryTimerId) {
         issue(current.step as string, current.phase, current.attempt + 1);

@@ -71,7 +71,7 @@ export interface SagaRetryScheduledData {
   reason: string;
 }
 
-export interface SagaStepTimedOutData {
+export interface SagaStepExpiredData {
   step: string;
   phase: SagaPhase;
   attempt: number;
@@ -108,7 +108,7 @@ export interface SagaLogEventMap {
   SagaStepSucceeded: SagaStepSucceededData;
   SagaStepFailed: SagaStepFailedData;
   SagaRetryScheduled: SagaRetryScheduledData;
-  SagaStepTimedOut: SagaStepTimedOutData;
+  SagaStepExpired: SagaStepExpiredData;
   SagaCompensationSucceeded: SagaCompensationSucceededData;
   SagaCompleted: Record<string, never>;
   SagaCompensated: Record<string, never>;
@@ -131,7 +131,7 @@ export const SAGA_LOG_EVENT_TYPES: readonly SagaLogEventType[] = [
   'SagaStepSucceeded',
   'SagaStepFailed',
   'SagaRetryScheduled',
-  'SagaStepTimedOut',
+  'SagaStepExpired',
   'SagaCompensationSucceeded',
   'SagaCompleted',
   'SagaCompensated',

@@ -71,7 +71,7 @@ export function evolveSaga(state: SagaState, event: CausedSagaLogEvent): SagaSta
     case 'SagaStepFailed':
       return { ...next, ...settle, status: 'Compensating', failure: event.data.reason, compensations: event.data.compensate };
     case 'SagaRetryScheduled':
-    case 'SagaStepTimedOut':
+    case 'SagaStepExpired':
       return { ...next, ...settle };
     case 'SagaCompensationSucceeded':
       return { ...next, ...settle, status: 'Compensating', attention: undefined, compensations: state.compensations.filter((s) => s !== event.data.step) };

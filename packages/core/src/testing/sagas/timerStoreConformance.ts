@@ -97,7 +97,7 @@ export function describeTimerStoreConformance(name: string, options: TimerStoreC
         'SagaStarted',
         'SagaCommandIssued',
         'SagaTimerScheduled',
-        'SagaStepTimedOut',
+        'SagaStepExpired',
         'SagaStepFailed',
         'SagaCommandIssued',
         'SagaCompensationSucceeded',
