@@ -87,10 +87,19 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
       if (instance !== undefined) lanes.set(instance, [...(lanes.get(instance) ?? []), event]);
     }
     const queue = [...lanes.values()];
+    const failures: unknown[] = [];
     const worker = async () => {
-      for (let lane = queue.shift(); lane !== undefined; lane = queue.shift()) for (const event of lane) await engine.handleLogEvent(event);
+      // After a failure the other workers stop taking lanes, and the batch ends only when all have stopped.
+      for (let lane = queue.shift(); lane !== undefined && failures.length === 0; lane = queue.shift()) {
+        try {
+          for (const event of lane) await engine.handleLogEvent(event);
+        } catch (error) {
+          failures.push(error);
+        }
+      }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    if (failures.length > 0) throw failures[0];
     const last = events[events.length - 1]?.globalPosition as GlobalPosition;
     await store.checkpoints.store(name, last, { expected: checkpoint });
     position = last;
