@@ -105,6 +105,17 @@ describe('createSagaRunner', () => {
     expect(() => createSagaRunner({ store, saga: tripSaga, timers, concurrency: 0 })).toThrow(expect.objectContaining({ path: 'concurrency' }));
   });
 
+  test('a failing event stops the batch without moving the checkpoint, so nothing is skipped', async () => {
+    const { store, clock, timers } = setup();
+    const broken = { ...tripSaga, associate: (e: { data: { tripId: string } }) => (e.data.tripId === 'bad' ? JSON.parse('{') : e.data.tripId) };
+    await store.appendToStream('trip-t1', [trip('TripRequested')]);
+    await store.appendToStream('trip-bad', [trip('TripRequested', 'bad'), trip('FlightBooked', 'bad')]);
+    const runner = createSagaRunner({ store, saga: broken as typeof tripSaga, timers, clock });
+    await expect(runner.runOnce()).rejects.toThrow(SyntaxError);
+    expect(await store.checkpoints.load('saga:Trip')).toBeUndefined();
+    await expect(runner.start()).rejects.toThrow(SyntaxError); // not retryable: the runner stops and says why
+  });
+
   test('publishes every transition on the diagnostics channel', async () => {
     const { store, runner } = setup();
     const seen: SagaTransitionMessage[] = [];
