@@ -11,3 +11,4 @@ export { createPostgresRelayLease, type PostgresRelayLeaseOptions } from './mess
 export { createPostgresProjectionRunner, type PostgresProjectionRunnerOptions } from './projections/createPostgresProjectionRunner.js';
 export { createPostgresProjectionTarget } from './projections/createPostgresProjectionTarget.js';
 export { type PostgresInlineProjectionOptions, withPostgresInlineProjections } from './projections/withPostgresInlineProjections.js';
+export { createPostgresTimerStore, type PostgresTimerStoreOptions } from './timers/createPostgresTimerStore.js';

@@ -5,3 +5,4 @@ export { createSqliteRelayLease, type SqliteRelayLeaseOptions } from './messagin
 export { createSqliteProjectionRunner, type SqliteProjectionRunnerOptions } from './projections/createSqliteProjectionRunner.js';
 export { createSqliteProjectionTarget } from './projections/createSqliteProjectionTarget.js';
 export { type InlineProjectionOptions, withSqliteInlineProjections } from './projections/withSqliteInlineProjections.js';
+export { createSqliteTimerStore, type SqliteTimerStoreOptions } from './timers/createSqliteTimerStore.js';
