@@ -1,8 +1,9 @@
 /**
- * `npm run load -- --orders 10000 --rate 500`: starts an embedded shop (fresh SQLite file under
- * ./data/load-<time>.db unless --store is given), drives orders through its HTTP API at the rate,
+ * `npm run load -- --orders 10000 --rate 500`: starts an embedded shop (a scratch SQLite file
+ * ./data/load-<time>.db, removed afterwards unless --keep; or --store <url>), drives orders through its HTTP API at the rate,
  * shows a progress bar, and prints throughput and placed → terminal latency percentiles.
  */
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidInputError, isEventfoldError } from '@eventfold/core';
 import { loadConfig } from '../config/loadConfig.js';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '500' },
       store: { type: 'string' },
       saga: { type: 'string', default: 'orchestration' },
+      keep: { type: 'boolean', default: false },
     },
   });
   let orders: number;
@@ -42,9 +44,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const scratch = values.store === undefined ? `./data/load-${Date.now()}.db` : undefined;
   const config = loadConfig({
     ...process.env,
-    EVENTFOLD_STORE: values.store ?? `sqlite:./data/load-${Date.now()}.db`,
+    EVENTFOLD_STORE: values.store ?? `sqlite:${scratch}`,
     SHOP_SAGA_STYLE: values.saga,
   });
   const shop = await createShop(config, { onError: () => undefined });
@@ -79,6 +82,9 @@ async function main(): Promise<void> {
   );
   await app.close();
   await shop.stop();
+  // The scratch database is removed unless --keep asks to inspect it.
+  if (scratch && !values.keep) for (const suffix of ['', '-wal', '-shm']) rmSync(`${scratch}${suffix}`, { force: true });
+  else if (scratch) console.log(`Kept ${scratch}`);
   process.exit(result.unfinished === 0 ? 0 : 1);
 }
 
