@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Binding, defineBinding, encodeJsonMessage, type OutgoingMessage } from '@eventfold/core';
 import { createRabbitMqTransport, type RabbitMqTransport } from '@eventfold/rabbitmq';
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { eventData, inLanes, timed, type Workload } from '../lib.js';
 
 const url = process.env.EVENTFOLD_BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -166,14 +166,16 @@ export async function workloads(): Promise<Workload[]> {
           run: async () => {
             await sub.purge();
             await fill();
-            const channel = await sub.get().raw.createChannel();
-            await channel.prefetch(PREFETCH);
             let seen = 0;
             let finish!: () => void;
             const finished = new Promise<void>((resolve) => {
               finish = resolve;
             });
+            let channel!: Channel;
+            // Like transport.subscribe, opening the channel and setting the prefetch is inside the timed part.
             const m = await timed(EVENTS, async () => {
+              channel = await sub.get().raw.createChannel();
+              await channel.prefetch(PREFETCH);
               const { consumerTag } = await channel.consume(queueOf(consumeBinding), (msg) => {
                 if (msg === null) return;
                 JSON.parse(msg.content.toString('utf8'));

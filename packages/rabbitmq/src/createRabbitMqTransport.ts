@@ -189,7 +189,9 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
     assertBinder(binding);
     const group = requireGroup(binding);
     const policy = createRetryPolicy(binding.consumer?.retry, options.random !== undefined ? { random: options.random } : {});
-    await provision(binding);
+    // Declared already by this transport (and after every reconnect since)? Then subscribing needs no round trips.
+    const spec = consumerTopology(binding, policy.maxAttempts);
+    if (!specs.has(JSON.stringify(spec))) await provision(binding);
     const concurrency = binding.consumer?.concurrency ?? 1;
     const consumer = new QueueConsumer(connection, publisher, {
       names: namesOf(binding),

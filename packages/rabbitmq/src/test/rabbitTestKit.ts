@@ -92,20 +92,14 @@ export function deleteAll(names: { queues?: string[]; exchanges?: string[] }): P
 }
 
 async function deleteAllOnce(names: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+  // Deleting a missing queue or exchange succeeds on RabbitMQ, so any failure here is a dropped
+  // connection: let it throw and retryOnDrop starts over.
   const connection = await amqp.connect(RABBITMQ_URL);
   try {
-    for (const queue of names.queues ?? []) {
-      const channel = await connection.createChannel();
-      channel.on('error', () => {});
-      await channel.deleteQueue(queue).catch(() => {});
-      await channel.close().catch(() => {});
-    }
-    for (const exchange of names.exchanges ?? []) {
-      const channel = await connection.createChannel();
-      channel.on('error', () => {});
-      await channel.deleteExchange(exchange).catch(() => {});
-      await channel.close().catch(() => {});
-    }
+    const channel = await connection.createChannel();
+    for (const queue of names.queues ?? []) await channel.deleteQueue(queue);
+    for (const exchange of names.exchanges ?? []) await channel.deleteExchange(exchange);
+    await channel.close();
   } finally {
     await connection.close().catch(() => {});
   }
