@@ -258,33 +258,53 @@ export class GroupConsumer implements Consumer {
     }
   }
 
-  private async handle(lane: Lane, record: Record, envelope: RecordEnvelope, epoch: number, tracker: PartitionOffsets): Promise<void> {
-    let settled = false;
-    try {
-      if (this.stopping) return;
-      const message = envelope.wellFormed
-        ? envelope.message
-        : { ...envelope.message, id: `kafka:${record.topic}:${record.partition}:${record.offset}`, type: envelope.message.type || 'unknown' };
-      const delivered = toDelivered(message, this.s.binding.destination, envelope.attempt);
-      try {
-        if (!envelope.wellFormed) {
-          throw new UnreadableMessageError(
-            message,
-            `the Kafka record lacks the ${KAFKA_HEADERS.id}/${KAFKA_HEADERS.type}/${KAFKA_HEADERS.schemaVersion} headers`,
-          );
-        }
-        await this.s.handler(delivered);
-        settled = true;
-      } catch (error) {
-        settled = await this.handOver(delivered, error);
-      }
-    } finally {
-      if (settled && epoch === lane.epoch) {
-        tracker.finish(record.offset);
-        this.scheduleCommit();
-      }
-      this.changeInFlight(lane, -1);
+  /** Runs the handler; a synchronous handler settles without a promise (the common, fast case). */
+  private handle(lane: Lane, record: Record, envelope: RecordEnvelope, epoch: number, tracker: PartitionOffsets): void | Promise<void> {
+    if (this.stopping) {
+      this.settleRecord(lane, record, epoch, tracker, false);
+      return;
     }
+    const message = envelope.wellFormed
+      ? envelope.message
+      : { ...envelope.message, id: `kafka:${record.topic}:${record.partition}:${record.offset}`, type: envelope.message.type || 'unknown' };
+    const delivered = toDelivered(message, this.s.binding.destination, envelope.attempt);
+    let result: unknown;
+    try {
+      if (!envelope.wellFormed) {
+        throw new UnreadableMessageError(
+          message,
+          `the Kafka record lacks the ${KAFKA_HEADERS.id}/${KAFKA_HEADERS.type}/${KAFKA_HEADERS.schemaVersion} headers`,
+        );
+      }
+      result = this.s.handler(delivered);
+    } catch (error) {
+      return this.failed(lane, record, delivered, error, epoch, tracker);
+    }
+    if (typeof (result as PromiseLike<void> | undefined)?.then === 'function') {
+      return Promise.resolve(result as PromiseLike<void>).then(
+        () => this.settleRecord(lane, record, epoch, tracker, true),
+        (error: unknown) => this.failed(lane, record, delivered, error, epoch, tracker),
+      );
+    }
+    this.settleRecord(lane, record, epoch, tracker, true);
+  }
+
+  private async failed(lane: Lane, record: Record, delivered: DeliveredMessage, error: unknown, epoch: number, tracker: PartitionOffsets): Promise<void> {
+    let handedOver = false;
+    try {
+      handedOver = await this.handOver(delivered, error);
+    } finally {
+      this.settleRecord(lane, record, epoch, tracker, handedOver);
+    }
+  }
+
+  /** Exactly once per delivered record: marks it finished (when it may be committed) and frees its slot. */
+  private settleRecord(lane: Lane, record: Record, epoch: number, tracker: PartitionOffsets, finished: boolean): void {
+    if (finished && epoch === lane.epoch) {
+      tracker.finish(record.offset);
+      this.scheduleCommit();
+    }
+    this.changeInFlight(lane, -1);
   }
 
   /** Publishes a failed message to the retry or dead-letter topic; true once the broker has it. */

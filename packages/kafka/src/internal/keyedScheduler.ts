@@ -3,7 +3,7 @@
  * time in submission order; tasks of different keys run in parallel up to `concurrency`.
  */
 export class KeyedScheduler {
-  private readonly queues = new Map<string, Array<{ tag: string; run: () => Promise<void> }>>();
+  private readonly queues = new Map<string, Array<{ tag: string; run: () => void | Promise<void> }>>();
   private readonly ready: string[] = [];
   private readonly busy = new Set<string>();
   private running = 0;
@@ -22,7 +22,7 @@ export class KeyedScheduler {
   }
 
   /** Queues `task` behind earlier tasks of `key`; `tag` lets `clearQueued` drop one source's tasks. */
-  submit(key: string, task: () => Promise<void>, tag = ''): void {
+  submit(key: string, task: () => void | Promise<void>, tag = ''): void {
     let queue = this.queues.get(key);
     if (queue === undefined) {
       queue = [];
@@ -57,15 +57,29 @@ export class KeyedScheduler {
       }
       this.busy.add(key);
       this.running += 1;
-      const done = () => {
+      const finish = () => {
         this.running -= 1;
         this.busy.delete(key);
         const rest = this.queues.get(key);
         if (rest && rest.length > 0) this.ready.push(key);
         else this.queues.delete(key);
-        this.pump();
       };
-      task.run().then(done, done);
+      let result: void | Promise<void>;
+      try {
+        result = task.run();
+      } catch {
+        result = undefined;
+      }
+      // A task that finished synchronously is settled inline (no promise hops, no recursion): the loop goes on.
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        const done = () => {
+          finish();
+          this.pump();
+        };
+        (result as Promise<void>).then(done, done);
+      } else {
+        finish();
+      }
     }
   }
 }
