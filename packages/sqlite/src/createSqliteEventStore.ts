@@ -35,7 +35,7 @@ import {
   START,
   systemClock,
 } from '@eventfold/core';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { migrate } from './internal/migrations.js';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './internal/rows.js';
 
@@ -181,6 +181,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     }
   }
 
+  // At most 16 shapes (4 optional conditions x 2 directions): prepare each once.
+  const readStreamStatements = new Map<string, Statement>();
+
   function readStreamSync(streamId: string, opts: ReadStreamOptions): RecordedEvent[] {
     const conditions = ['stream_id = ?'];
     const params: unknown[] = [streamId];
@@ -200,7 +203,12 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     const order = opts.direction === 'backwards' ? 'DESC' : 'ASC';
     // Only fixed fragments are concatenated; every value is a bound parameter.
     const sql = `SELECT ${EVENT_COLUMNS} FROM eventfold_events WHERE ${conditions.join(' AND ')} ORDER BY stream_position ${order} LIMIT ?`;
-    return (db.prepare(sql).all(...params) as EventRow[]).map(toRecordedEvent);
+    let statement = readStreamStatements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      readStreamStatements.set(sql, statement);
+    }
+    return (statement.all(...params) as EventRow[]).map(toRecordedEvent);
   }
 
   function readAllSync(opts: ReadAllOptions): RecordedEvent[] {
