@@ -85,8 +85,11 @@ export function fromKafkaRecord(record: ConsumedRecord): RecordEnvelope {
   let priority: string | undefined;
   let attemptText: string | undefined;
   let dueText: string | undefined;
-  const visit = (k: Buffer | string | null | undefined, v: Buffer | string | null | undefined) => {
-    if (k === null || k === undefined) return;
+  // One loop, no per-record closure: this runs for every consumed record.
+  const entries: Iterable<readonly [Buffer | string | null | undefined, Buffer | string | null | undefined]> =
+    record.headers instanceof Map ? record.headers.entries() : (record.headers as ReadonlyArray<readonly [Buffer | null, Buffer | null]>);
+  for (const [k, v] of entries) {
+    if (k === null || k === undefined) continue;
     const name = k.toString();
     const value = v === null || v === undefined ? '' : v.toString();
     switch (name) {
@@ -114,9 +117,7 @@ export function fromKafkaRecord(record: ConsumedRecord): RecordEnvelope {
       default:
         headers[name] = value;
     }
-  };
-  if (record.headers instanceof Map) for (const [k, v] of record.headers) visit(k, v);
-  else for (const [k, v] of record.headers as ReadonlyArray<readonly [Buffer | null, Buffer | null]>) visit(k, v);
+  }
   const schemaVersion = version === undefined ? Number.NaN : Number.parseInt(version, 10);
   const message: { -readonly [K in keyof OutgoingMessage]: OutgoingMessage[K] } = {
     id: id ?? '',
