@@ -1,4 +1,6 @@
 /** @eventfold/core/testing — the shared conformance suites and test helpers. Needs vitest and fast-check. */
+
+export { untilVisible } from './conformance/helpers.js';
 export {
   type ConformanceContext,
   describeEventStoreConformance,

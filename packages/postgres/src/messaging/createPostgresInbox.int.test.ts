@@ -1,4 +1,5 @@
 import { createInMemoryTransport, createRelay, defineBinding, isEventfoldError } from '@eventfold/core';
+import { untilVisible } from '@eventfold/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PostgresEventStore, PostgresTransaction } from '../createPostgresEventStore.js';
 import { createTestPostgresStore } from '../testing/index.js';
@@ -66,7 +67,9 @@ describe('createPostgresInbox (PostgreSQL)', () => {
       delivered += 1;
       await handle(m);
     });
-    for (let i = 0; i < 60; i += 1) await source.appendToStream(`acct-${i % 4}`, [{ type: 'PaymentCaptured', data: { i } }]);
+    let last = 0n;
+    for (let i = 0; i < 60; i += 1) last = (await source.appendToStream(`acct-${i % 4}`, [{ type: 'PaymentCaptured', data: { i } }])).globalPosition;
+    await untilVisible(source, last); // another test's open transaction may hold the log back for a moment
     // Two relay runs over the same range: the second simulates a crash before the checkpoint was stored.
     const relay = () => createRelay({ name: 'payments-relay', store: source, transport, routes: [{ binding }], batchSize: 100 });
     expect(await relay().runOnce()).toBe(60);

@@ -1,4 +1,5 @@
 import { createPositionWaiter, createQueryBus, defineUpcasters, ProjectionTimeoutError } from '@eventfold/core';
+import { untilVisible } from '@eventfold/core/testing';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { PostgresEventStore } from '../createPostgresEventStore.js';
 import { createTestPostgresStore } from '../testing/index.js';
@@ -32,7 +33,7 @@ describe('PostgreSQL projections', () => {
     await store.appendToStream('account-a', credits([1, 2, 3]));
     await createPostgresProjectionRunner(store, projection, { batchSize: 100 }).catchUp();
     const checkpoint = await store.checkpoints.load('balances');
-    await store.appendToStream('account-a', credits([10, 20, 30]));
+    await untilVisible(store, (await store.appendToStream('account-a', credits([10, 20, 30]))).globalPosition);
     fail = true;
     await expect(createPostgresProjectionRunner(store, projection).catchUp()).rejects.toThrow('disk full');
     expect(await store.checkpoints.load('balances')).toBe(checkpoint);
