@@ -93,8 +93,12 @@ async function withStartLock(fn, log) {
 }
 
 function randomClusterId() {
-  // Kafka's Uuid string form: 16 random bytes, URL-safe base64 without padding.
-  return randomBytes(16).toString('base64url');
+  // Kafka's Uuid string form: 16 random bytes, URL-safe base64 without padding. Like Kafka's own
+  // Uuid.randomUuid, never start with '-': the storage tool would read the id as an option (1 in 64).
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function formatStorage(libs, log) {
