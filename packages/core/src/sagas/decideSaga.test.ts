@@ -3,7 +3,7 @@ import { checkEventNames } from '../eventsourcing/checkEventNames.js';
 import { sagaFixture } from '../testing/sagas/sagaFixture.js';
 import { defineSaga } from './defineSaga.js';
 import { SAGA_LOG_EVENT_TYPES } from './sagaLog.js';
-import { trip, tripSaga } from './testSagas.js';
+import { type TripData, type TripEvent, trip, tripSaga } from './testSagas.js';
 
 const fixture = sagaFixture(tripSaga);
 
@@ -88,6 +88,32 @@ describe('decideSaga', () => {
     done.when(trip('TripRequested')).thenLog([]);
     done.when(trip('FlightUnavailable')).thenLog([]);
     fixture.given().when(trip('FlightBooked')).thenLog([]).thenStatus('New');
+  });
+
+  test('an outside failure with compensateStep compensates the step in flight too; onCompensated says why it failed', () => {
+    const cancellable = defineSaga<TripData, TripEvent | { type: 'TripCancelled'; data: { tripId: string } }>({
+      ...tripSaga,
+      name: 'CancellableTrip',
+      steps: tripSaga.steps.map((s) => ({ ...s, replies: { ...s.replies, TripCancelled: { outcome: 'fail', reason: 'cancelled', compensateStep: true } } })),
+      onCompensated: (d, { reason }) => (reason === 'cancelled' ? [] : [{ type: 'TellTraveller', data: { ...d, reason }, to: 'mail' }]),
+    });
+    const f = sagaFixture(cancellable);
+    const given = f.given([trip('TripRequested'), trip('FlightBooked')]);
+    // The hotel booking is out: it may still happen, so it is cancelled too (before the flight).
+    given
+      .when({ type: 'TripCancelled', data: { tripId: 't1' } })
+      .thenCompensations([{ type: 'CancelHotel' }])
+      .thenStatus('Compensating');
+    given.when(trip('HotelCancelled')).thenCompensations([{ type: 'CancelFlight' }]);
+    given.when(trip('FlightCancelled')).thenCommands([]).thenStatus('Compensated');
+    // The step's own failure reply compensates only the steps that succeeded, then onCompensated reports the reason.
+    const full = f.given([trip('TripRequested'), trip('FlightBooked')]);
+    full.when(trip('HotelFull')).thenCompensations([{ type: 'CancelFlight' }]);
+    full
+      .when(trip('FlightCancelled'))
+      .thenCommands([{ type: 'TellTraveller', data: { tripId: 't1', reason: 'hotel full for t1' }, to: 'mail' }])
+      .thenLog(['SagaCompensationSucceeded', 'SagaCommandIssued', 'SagaCompensated'])
+      .thenStatus('Compensated');
   });
 
   test('operator requests on a saga that is not stuck are refused with a typed error', () => {

@@ -103,8 +103,21 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
 
   const compensateNext = () => {
     const next = current.compensations[0];
-    if (next === undefined) return emit('SagaCompensated', {});
-    issue(next, 'compensation', 1);
+    if (next !== undefined) return issue(next, 'compensation', 1);
+    const finals = definition.onCompensated?.(current.data as never, { sagaId: sagaId(), reason: current.failure ?? '' }) ?? [];
+    finals.forEach((command, i) => {
+      emit('SagaCommandIssued', {
+        saga,
+        sagaId: sagaId(),
+        commandId: deterministicId(context.streamId, 'command', 'compensated', String(i)),
+        idempotencyKey: `${saga}:${sagaId()}:compensated:${i}`,
+        step: 'compensated',
+        phase: 'completion',
+        attempt: 1,
+        command: { type: command.type, data: command.data, to: command.to ?? null },
+      });
+    });
+    emit('SagaCompensated', {});
   };
 
   const fail = (reason: string, includeCurrent: boolean) => {
@@ -157,7 +170,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
         if (verdict.outcome === 'ok') {
           emit('SagaStepSucceeded', { step: current.step as string, replyType: input.event.type, data: verdict.data ?? current.data });
           advance();
-        } else if (verdict.outcome === 'fail') fail(reason, false);
+        } else if (verdict.outcome === 'fail') fail(reason, verdict.compensateStep === true);
         // A transient failure counts only against the attempt still out, not one already timed out and rescheduled.
         else if (current.awaiting) failedAttempt(reason, false);
       } else if (verdict.outcome === 'ok') {

@@ -16,6 +16,11 @@ export interface ReplyVerdict<TData> {
   /** New saga data (e.g. with the payment id from the reply). Default: unchanged. */
   data?: TData;
   reason?: string;
+  /**
+   * With `fail`: compensate the step itself too. For a failure that does not come from the step's own
+   * service — the order was cancelled while the step's command was out — so its action may still happen.
+   */
+  compensateStep?: boolean;
 }
 
 /** An event a saga reads: a start event or a reply. */
@@ -67,6 +72,8 @@ export interface SagaDefinitionOptions<TData extends JsonObject, TEvent extends 
   steps: readonly SagaStep<TData, TEvent>[];
   /** Commands sent once every step succeeded (capture the payment, commit the stock); not awaited. */
   onCompleted?: (data: TData, context: { sagaId: string }) => readonly SagaCommand[];
+  /** Commands sent once every compensation is done (tell the originator why it failed); `reason` is the failure's. Not awaited. */
+  onCompensated?: (data: TData, context: { sagaId: string; reason: string }) => readonly SagaCommand[];
 }
 
 export interface SagaDefinition<TData extends JsonObject = JsonObject, TEvent extends SagaInputEvent = SagaInputEvent>
