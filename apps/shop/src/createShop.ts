@@ -23,6 +23,7 @@ import {
 import { createSqliteProjectionTarget } from '@eventfold/sqlite';
 import type { ServiceName, ShopConfig } from './config/loadConfig.js';
 import { type Context, DESTINATIONS, INTEGRATION_READERS, type IntegrationMessage, ownerOf, toIntegrationEvent } from './contracts/integrationEvents.js';
+import { createFulfilment, type Fulfilment, fulfilmentCommandRoute } from './fulfilment/createFulfilment.js';
 import { fulfilmentSubscriptions, type Subscription } from './fulfilment/fulfilmentWiring.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 import { SEED_CATALOGUE } from './inventory/catalogue.js';
@@ -47,6 +48,8 @@ export interface Shop {
   readonly consumerBindings: ReadonlyMap<string, Binding>;
   readonly transport: Transport;
   readonly clock: Clock;
+  /** The orchestrated fulfilment saga (runner, operator API) when this process runs or shows it. */
+  readonly fulfilment: Fulfilment | undefined;
   /** Wakes the relay and projections after a write in this process (lower latency than polling). */
   wake(): void;
   stop(): Promise<void>;
@@ -117,7 +120,15 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   );
 
   const publishes = [...new Set(config.services.flatMap((s) => PUBLISHES[s]))];
-  const routes = publishes.map((context) => outgoingRoute(context, transport.binder, destinationOf(config, context)));
+  const fulfilment =
+    config.sagaStyle === 'orchestration' && (config.services.includes('orders') || config.http)
+      ? await createFulfilment({ config, store, clock, onError })
+      : undefined;
+  const routes = publishes.map((context) =>
+    context === 'fulfilment'
+      ? fulfilmentCommandRoute(transport.binder, destinationOf(config, context))
+      : outgoingRoute(context, transport.binder, destinationOf(config, context)),
+  );
   for (const route of routes) await transport.provision(route.binding);
   const relay: Relay = createRelay({
     name: config.services.length === 4 ? 'shop-relay' : `shop-relay-${config.services.join('-')}`,
@@ -135,7 +146,7 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   const serde = createJsonSerde({ types: INTEGRATION_READERS });
   const consumerBindings = new Map<string, Binding>();
   const consumers: Consumer[] = [];
-  for (const sub of fulfilmentSubscriptions(config.sagaStyle, services, clock)) {
+  for (const sub of fulfilmentSubscriptions(config.sagaStyle, services, clock, fulfilment)) {
     if (!config.services.includes(sub.service)) continue;
     const binding = consumerBinding(config, transport.binder, sub, options.concurrency);
     consumerBindings.set(binding.name, binding);
@@ -149,6 +160,7 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   }
 
   void relay.start().catch(onError);
+  if (config.services.includes('orders')) fulfilment?.start();
   for (const runner of projections) await runner.start();
 
   return {
@@ -159,12 +171,14 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
     consumerBindings,
     transport,
     clock,
+    fulfilment,
     wake() {
       for (const runner of projections) runner.wake();
     },
     async stop() {
       await relay.stop();
       await Promise.all(consumers.map((c) => c.stop()));
+      await fulfilment?.stop();
       for (const runner of projections) await runner.stop();
       await infrastructure.close();
     },

@@ -4,7 +4,6 @@
  * idempotent in its aggregate's state, so at-least-once delivery never doubles an effect.
  */
 import { CommandRejectedError, createRepository, type EventStore, isEventfoldError } from '@eventfold/core';
-import { fulfilmentSaga } from './fulfilment/fulfilmentSaga.js';
 import { serializeByStream } from './internal/serializeByStream.js';
 import { type ReservedLine, reservationDecider } from './inventory/reservationDecider.js';
 import { stockDecider, stockSnapshots } from './inventory/stockDecider.js';
@@ -27,7 +26,6 @@ function repositories(store: EventStore) {
     stock: serializeByStream(createRepository({ store, decider: stockDecider, snapshots: stockSnapshots, maxAttempts: 50 })),
     reservations: serializeByStream(createRepository({ store, decider: reservationDecider, maxAttempts: 10 })),
     shipments: serializeByStream(createRepository({ store, decider: shipmentDecider, maxAttempts: 10 })),
-    fulfilment: serializeByStream(createRepository({ store, decider: fulfilmentSaga, maxAttempts: 10 })),
   };
 }
 export type ShopRepositories = ReturnType<typeof repositories>;

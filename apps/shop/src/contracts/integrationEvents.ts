@@ -13,7 +13,7 @@ export const DESTINATIONS = {
   payments: 'shop.payments',
   inventory: 'shop.inventory',
   shipping: 'shop.shipping',
-  /** Orchestration only: commands the fulfilment saga sends, recorded in its saga log first. */
+  /** Orchestration only: commands the fulfilment saga sends, recorded in its saga log first (`SagaCommandIssued`). */
   fulfilment: 'shop.fulfilment',
 } as const;
 export type Context = keyof typeof DESTINATIONS;
@@ -116,7 +116,8 @@ export const STREAM_OWNERS: Record<string, Context> = {
   'stock-': 'inventory',
   'reservation-': 'inventory',
   'shipment-': 'shipping',
-  'fulfilment-': 'fulfilment',
+  /** The fulfilment saga's log (`saga-Fulfilment-<orderId>`): its `SagaCommandIssued` entries are the commands. */
+  'saga-Fulfilment-': 'fulfilment',
 };
 
 export function ownerOf(streamId: string): Context | undefined {

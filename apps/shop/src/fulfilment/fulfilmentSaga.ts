@@ -1,51 +1,28 @@
 /**
- * Orchestrated order fulfilment as a decider over the saga log (stream `fulfilment-<orderId>`):
- * payment → stock reservation → shipment → order completion → capture + stock commit. Its inputs are
- * the other contexts' integration events; its outputs are `…Requested` events that the relay delivers
- * to the services as commands (recorded first, so there is no dual write). A cancellation compensates
- * every requested step; a failed step compensates the earlier ones. It always ends Completed, Failed
- * or Compensated.
+ * Orchestrated order fulfilment on the saga machinery (`defineSaga`): payment → stock reservation →
+ * shipment → order completion, then capture + stock commit. Its inputs are the other contexts'
+ * integration events; its commands are the `Fulfilment…Requested` contracts, recorded in the saga log
+ * (`saga-Fulfilment-<orderId>`) and delivered by the relay on `shop.fulfilment`. A failed step
+ * compensates the earlier ones in reverse; a cancellation compensates the step in flight as well.
+ * Every saga ends Completed, Compensated or NeedsAttention (a compensation that never got confirmed).
  */
-import { defineDecider } from '@eventfold/core';
+import { defineSaga, type SagaCommand, type SagaStep } from '@eventfold/core';
 import type { IntegrationEvents, IntegrationMessage } from '../contracts/integrationEvents.js';
-import type { OrderLine, RejectionReason, ShippingAddress } from '../orders/orderDecider.js';
+import type { RejectionReason, ShippingAddress } from '../orders/orderDecider.js';
 
-export type FulfilmentStep = 'none' | 'payment' | 'stock' | 'shipment' | 'completing' | 'capturing' | 'compensating' | 'completed' | 'failed' | 'compensated';
-export const TERMINAL_FULFILMENT_STEPS: readonly FulfilmentStep[] = ['completed', 'failed', 'compensated'];
+export const FULFILMENT_SAGA = 'Fulfilment';
 
-type Part = 'payment' | 'stock' | 'shipment';
-
-export interface FulfilmentState {
-  step: FulfilmentStep;
+/** What the saga keeps about its order (the saga log's `SagaStarted` and `SagaStepSucceeded` data). */
+export type FulfilmentData = {
   orderId: string;
+  customerId: string;
+  total: number;
+  paymentToken: string;
   lines: { sku: string; quantity: number }[];
-  shippingAddress: ShippingAddress | undefined;
-  /** Steps whose command was sent (what a compensation must undo). */
-  requested: Part[];
-  /** Compensations still waiting for their reply. */
-  awaiting: Part[];
-  captured: boolean;
-  committed: boolean;
-  /** Why compensation started: 'cancelled', or the rejection reason to report to orders. */
-  reason: string | undefined;
-}
-
-type Requested = { [K in keyof IntegrationEvents & `Fulfilment${string}Requested`]: { type: K; data: IntegrationEvents[K] } }[keyof IntegrationEvents &
-  `Fulfilment${string}Requested`];
-
-export type FulfilmentEvent =
-  | {
-      type: 'FulfilmentStarted';
-      data: { orderId: string; customerId: string; total: number; lines: OrderLine[]; shippingAddress: ShippingAddress };
-    }
-  | Requested
-  | { type: 'FulfilmentCompensationStarted'; data: { orderId: string; reason: string; awaiting: Part[] } }
-  | { type: 'FulfilmentPartSettled'; data: { orderId: string; part: Part; outcome: string } }
-  | { type: 'FulfilmentPaymentCaptured'; data: { orderId: string } }
-  | { type: 'FulfilmentStockCommitted'; data: { orderId: string } }
-  | { type: 'FulfilmentCompleted'; data: { orderId: string } }
-  | { type: 'FulfilmentFailed'; data: { orderId: string; reason: RejectionReason } }
-  | { type: 'FulfilmentCompensated'; data: { orderId: string; reason: string } };
+  shippingAddress: ShippingAddress;
+  /** The payment was authorized: a later failure undoes stock, not payment, first. */
+  paid: boolean;
+};
 
 export type FulfilmentInput = Extract<
   IntegrationMessage,
@@ -56,198 +33,126 @@ export type FulfilmentInput = Extract<
       | 'OrderCancelled'
       | 'PaymentAuthorized'
       | 'PaymentDeclined'
-      | 'PaymentCaptured'
       | 'PaymentVoided'
       | 'PaymentRefunded'
       | 'PaymentCancelled'
       | 'ReservationConfirmed'
       | 'ReservationRejected'
       | 'ReservationReleased'
-      | 'ReservationCommitted'
       | 'ShipmentScheduled'
       | 'ShipmentCancelled';
   }
 >;
-export const FULFILMENT_INPUTS: readonly FulfilmentInput['type'][] = [
-  'OrderPlaced',
-  'OrderCompleted',
-  'OrderCancelled',
-  'PaymentAuthorized',
-  'PaymentDeclined',
-  'PaymentCaptured',
-  'PaymentVoided',
-  'PaymentRefunded',
-  'PaymentCancelled',
-  'ReservationConfirmed',
-  'ReservationRejected',
-  'ReservationReleased',
-  'ReservationCommitted',
-  'ShipmentScheduled',
-  'ShipmentCancelled',
+
+/** Where each command goes (`SagaCommand.to`): the service that obeys it. */
+export type FulfilmentTarget = 'orders' | 'payments' | 'inventory' | 'shipping';
+type CommandType = keyof IntegrationEvents & `Fulfilment${string}Requested`;
+
+function command<K extends CommandType>(type: K, data: IntegrationEvents[K], to: FulfilmentTarget): SagaCommand {
+  return { type, data, to };
+}
+
+/**
+ * A command that got no answer is sent again (the services are idempotent per order), with backoff,
+ * for minutes: a service that restarts (the distributed e2e test kills payments) loses nothing.
+ */
+const ACTION_TIMEOUT_MS = 30_000;
+const ACTION_RETRY = { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+/** A compensation that is never confirmed within its budget puts the saga in NeedsAttention (operator API). */
+const COMPENSATION = { timeoutMs: 30_000, retry: { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 } };
+
+/** The order was cancelled while this step's command was out: its action may still happen, so it is undone too. */
+const CANCELLED = { OrderCancelled: () => ({ outcome: 'fail', reason: 'cancelled', compensateStep: true }) as const };
+
+const steps: SagaStep<FulfilmentData, FulfilmentInput>[] = [
+  {
+    name: 'payment',
+    action: (d) =>
+      command('FulfilmentPaymentRequested', { orderId: d.orderId, customerId: d.customerId, amount: d.total, paymentToken: d.paymentToken }, 'payments'),
+    replies: {
+      PaymentAuthorized: (_e, d) => ({ outcome: 'ok', data: { ...d, paid: true } }),
+      PaymentDeclined: () => ({ outcome: 'fail', reason: 'payment_declined' }),
+      ...CANCELLED,
+    },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: ACTION_RETRY,
+    compensation: {
+      action: (d) => command('FulfilmentPaymentVoidRequested', { orderId: d.orderId, reason: 'fulfilment compensated' }, 'payments'),
+      // Whatever the payment holds nothing any more: voided, refunded, cancelled before it arrived, or declined.
+      replies: { PaymentVoided: 'ok', PaymentRefunded: 'ok', PaymentCancelled: 'ok', PaymentDeclined: 'ok' },
+      ...COMPENSATION,
+    },
+  },
+  {
+    name: 'stock',
+    action: (d) => command('FulfilmentStockRequested', { orderId: d.orderId, lines: d.lines }, 'inventory'),
+    replies: { ReservationConfirmed: 'ok', ReservationRejected: () => ({ outcome: 'fail', reason: 'out_of_stock' }), ...CANCELLED },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: ACTION_RETRY,
+    compensation: {
+      action: (d) => command('FulfilmentStockReleaseRequested', { orderId: d.orderId, reason: 'fulfilment compensated' }, 'inventory'),
+      replies: { ReservationReleased: 'ok', ReservationRejected: 'ok' },
+      ...COMPENSATION,
+    },
+  },
+  {
+    name: 'shipment',
+    action: (d) => command('FulfilmentShipmentRequested', { orderId: d.orderId, lines: d.lines, shippingAddress: d.shippingAddress }, 'shipping'),
+    replies: { ShipmentScheduled: 'ok', ...CANCELLED },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: ACTION_RETRY,
+    compensation: {
+      action: (d) => command('FulfilmentShipmentCancelRequested', { orderId: d.orderId, reason: 'fulfilment compensated' }, 'shipping'),
+      replies: { ShipmentCancelled: 'ok' },
+      ...COMPENSATION,
+    },
+  },
+  {
+    // The order stream arbitrates completion against cancellation: whichever it records first wins.
+    name: 'completion',
+    action: (d) => command('FulfilmentOrderCompletionRequested', { orderId: d.orderId }, 'orders'),
+    replies: { OrderCompleted: 'ok', ...CANCELLED },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: ACTION_RETRY,
+  },
 ];
 
-/** Replies that settle a compensation: the part holds nothing any more. */
-const SETTLES: Partial<Record<FulfilmentInput['type'], Part>> = {
-  PaymentDeclined: 'payment',
-  PaymentVoided: 'payment',
-  PaymentRefunded: 'payment',
-  PaymentCancelled: 'payment',
-  ReservationRejected: 'stock',
-  ReservationReleased: 'stock',
-  ShipmentCancelled: 'shipment',
-};
+const REJECTIONS: readonly string[] = ['payment_declined', 'out_of_stock'] satisfies RejectionReason[];
 
-function compensate(state: FulfilmentState, reason: string): FulfilmentEvent[] {
-  const { orderId } = state;
-  const awaiting = [...state.requested];
-  const events: FulfilmentEvent[] = [{ type: 'FulfilmentCompensationStarted', data: { orderId, reason, awaiting } }];
-  // Reverse order of the forward steps: ship last, cancel first.
-  if (awaiting.includes('shipment')) events.push({ type: 'FulfilmentShipmentCancelRequested', data: { orderId, reason } });
-  if (awaiting.includes('stock')) events.push({ type: 'FulfilmentStockReleaseRequested', data: { orderId, reason } });
-  if (awaiting.includes('payment')) events.push({ type: 'FulfilmentPaymentVoidRequested', data: { orderId, reason } });
-  if (awaiting.length === 0) events.push(...finish(state, reason));
-  return events;
+/** The order's rejection reason for a failed saga; a step that never answered counts against the step it stopped at. */
+export function rejectionFor(reason: string, data: FulfilmentData): RejectionReason | undefined {
+  if (reason === 'cancelled') return undefined;
+  if (REJECTIONS.includes(reason)) return reason as RejectionReason;
+  return data.paid ? 'out_of_stock' : 'payment_declined';
 }
 
-function finish(state: FulfilmentState, reason: string): FulfilmentEvent[] {
-  const { orderId } = state;
-  if (reason === 'cancelled') return [{ type: 'FulfilmentCompensated', data: { orderId, reason } }];
-  const rejection = reason as RejectionReason;
-  return [
-    { type: 'FulfilmentOrderRejectionRequested', data: { orderId, reason: rejection } },
-    { type: 'FulfilmentFailed', data: { orderId, reason: rejection } },
-  ];
-}
-
-export const fulfilmentSaga = defineDecider<FulfilmentState, FulfilmentInput, FulfilmentEvent>({
-  name: 'Fulfilment',
-  eventTypes: [
-    'FulfilmentStarted',
-    'FulfilmentPaymentRequested',
-    'FulfilmentStockRequested',
-    'FulfilmentShipmentRequested',
-    'FulfilmentOrderCompletionRequested',
-    'FulfilmentOrderRejectionRequested',
-    'FulfilmentCaptureRequested',
-    'FulfilmentStockCommitRequested',
-    'FulfilmentPaymentVoidRequested',
-    'FulfilmentStockReleaseRequested',
-    'FulfilmentShipmentCancelRequested',
-    'FulfilmentCompensationStarted',
-    'FulfilmentPartSettled',
-    'FulfilmentPaymentCaptured',
-    'FulfilmentStockCommitted',
-    'FulfilmentCompleted',
-    'FulfilmentFailed',
-    'FulfilmentCompensated',
-  ],
-  initialState: () => ({
-    step: 'none',
-    orderId: '',
-    lines: [],
-    shippingAddress: undefined,
-    requested: [],
-    awaiting: [],
-    captured: false,
-    committed: false,
-    reason: undefined,
-  }),
-  decide(input, state) {
-    const { orderId } = input.data;
-    if (TERMINAL_FULFILMENT_STEPS.includes(state.step)) return []; // late or duplicate replies change nothing
-    if (input.type === 'OrderPlaced') {
-      if (state.step !== 'none') return [];
-      const { customerId, total, lines, shippingAddress, paymentToken } = input.data;
-      return [
-        { type: 'FulfilmentStarted', data: { orderId, customerId, total, lines, shippingAddress } },
-        { type: 'FulfilmentPaymentRequested', data: { orderId, customerId, amount: total, paymentToken } },
-      ];
-    }
-    if (state.step === 'none') return []; // a reply before the saga started cannot be ours
-    if (input.type === 'OrderCancelled') {
-      return ['payment', 'stock', 'shipment', 'completing'].includes(state.step) ? compensate(state, 'cancelled') : [];
-    }
-    if (state.step === 'compensating') {
-      const part = SETTLES[input.type];
-      if (part === undefined || !state.awaiting.includes(part)) return [];
-      const events: FulfilmentEvent[] = [{ type: 'FulfilmentPartSettled', data: { orderId, part, outcome: input.type } }];
-      if (state.awaiting.length === 1) events.push(...finish(state, state.reason ?? 'cancelled'));
-      return events;
-    }
-    switch (input.type) {
-      case 'PaymentAuthorized':
-        return state.step === 'payment' ? { type: 'FulfilmentStockRequested', data: { orderId, lines: state.lines } } : [];
-      case 'PaymentDeclined':
-        // The declined payment holds nothing; no earlier step to undo.
-        return state.step === 'payment' ? finish({ ...state, requested: [] }, 'payment_declined') : [];
-      case 'ReservationConfirmed':
-        return state.step === 'stock' && state.shippingAddress
-          ? { type: 'FulfilmentShipmentRequested', data: { orderId, lines: state.lines, shippingAddress: state.shippingAddress } }
-          : [];
-      case 'ReservationRejected':
-        // Nothing was reserved: only the payment needs undoing.
-        return state.step === 'stock' ? compensate({ ...state, requested: ['payment'] }, 'out_of_stock') : [];
-      case 'ShipmentScheduled':
-        return state.step === 'shipment' ? { type: 'FulfilmentOrderCompletionRequested', data: { orderId } } : [];
-      case 'OrderCompleted':
-        return state.step === 'completing'
-          ? [
-              { type: 'FulfilmentCaptureRequested', data: { orderId } },
-              { type: 'FulfilmentStockCommitRequested', data: { orderId } },
-            ]
-          : [];
-      case 'PaymentCaptured':
-      case 'ReservationCommitted': {
-        if (state.step !== 'capturing') return [];
-        const captured = state.captured || input.type === 'PaymentCaptured';
-        const committed = state.committed || input.type === 'ReservationCommitted';
-        if ((input.type === 'PaymentCaptured' && state.captured) || (input.type === 'ReservationCommitted' && state.committed)) return [];
-        const events: FulfilmentEvent[] = [
-          input.type === 'PaymentCaptured' ? { type: 'FulfilmentPaymentCaptured', data: { orderId } } : { type: 'FulfilmentStockCommitted', data: { orderId } },
-        ];
-        if (captured && committed) events.push({ type: 'FulfilmentCompleted', data: { orderId } });
-        return events;
-      }
-      default:
-        return [];
-    }
+export const fulfilmentSaga = defineSaga<FulfilmentData, FulfilmentInput>({
+  name: FULFILMENT_SAGA,
+  startedBy: {
+    OrderPlaced: ({ data }) => ({
+      sagaId: data.orderId,
+      data: {
+        orderId: data.orderId,
+        customerId: data.customerId,
+        total: data.total,
+        paymentToken: data.paymentToken,
+        lines: data.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        shippingAddress: data.shippingAddress,
+        paid: false,
+      },
+    }),
   },
-  evolve(state, event) {
-    switch (event.type) {
-      case 'FulfilmentStarted':
-        return {
-          ...state,
-          step: 'payment',
-          orderId: event.data.orderId,
-          lines: event.data.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-          shippingAddress: event.data.shippingAddress,
-        };
-      case 'FulfilmentPaymentRequested':
-        return { ...state, requested: [...state.requested, 'payment'] };
-      case 'FulfilmentStockRequested':
-        return { ...state, step: 'stock', requested: [...state.requested, 'stock'] };
-      case 'FulfilmentShipmentRequested':
-        return { ...state, step: 'shipment', requested: [...state.requested, 'shipment'] };
-      case 'FulfilmentOrderCompletionRequested':
-        return { ...state, step: 'completing' };
-      case 'FulfilmentCaptureRequested':
-        return { ...state, step: 'capturing' };
-      case 'FulfilmentCompensationStarted':
-        return { ...state, step: 'compensating', reason: event.data.reason, awaiting: event.data.awaiting };
-      case 'FulfilmentPartSettled':
-        return { ...state, awaiting: state.awaiting.filter((p) => p !== event.data.part) };
-      case 'FulfilmentPaymentCaptured':
-        return { ...state, captured: true };
-      case 'FulfilmentStockCommitted':
-        return { ...state, committed: true };
-      case 'FulfilmentCompleted':
-        return { ...state, step: 'completed' };
-      case 'FulfilmentFailed':
-        return { ...state, step: 'failed', reason: event.data.reason };
-      case 'FulfilmentCompensated':
-        return { ...state, step: 'compensated' };
-      default:
-        return state;
-    }
+  associate: (event) => event.data.orderId,
+  steps,
+  onCompleted: (d) => [
+    command('FulfilmentCaptureRequested', { orderId: d.orderId }, 'payments'),
+    command('FulfilmentStockCommitRequested', { orderId: d.orderId }, 'inventory'),
+  ],
+  onCompensated: (d, { reason }) => {
+    const rejection = rejectionFor(reason, d);
+    return rejection === undefined ? [] : [command('FulfilmentOrderRejectionRequested', { orderId: d.orderId, reason: rejection }, 'orders')];
   },
 });
+
+/** Event types the saga reads (start and replies): what its consumers take from the other contexts. */
+export const FULFILMENT_INPUTS: ReadonlySet<string> = new Set([...fulfilmentSaga.startTypes, ...fulfilmentSaga.replyTypes]);

@@ -1,14 +1,15 @@
 /**
  * Who listens to what, per saga style. Orchestration: the fulfilment saga (run beside the orders
- * service) consumes every context's replies and sends commands through `shop.fulfilment`; the
- * services only obey. Choreography: no coordinator — each service reacts to the others' facts, and
+ * service) consumes every context's replies and hands them to the saga engine; its commands reach the
+ * services through `shop.fulfilment`, and the services only obey. Choreography: no coordinator — each service reacts to the others' facts, and
  * the order stream joins payment and stock confirmations before shipping.
  */
-import type { Clock } from '@eventfold/core';
+import { type Clock, currentMessageContext, InvalidInputError } from '@eventfold/core';
 import type { SagaStyle, ServiceName } from '../config/loadConfig.js';
 import { type Context, DESTINATIONS, type IntegrationEvents, type IntegrationMessage } from '../contracts/integrationEvents.js';
 import type { ShopServices } from '../shopServices.js';
-import { FULFILMENT_INPUTS, type FulfilmentInput } from './fulfilmentSaga.js';
+import type { FulfilmentInbox } from './createFulfilment.js';
+import { FULFILMENT_INPUTS } from './fulfilmentSaga.js';
 
 /** One consumer group on one destination, run by the process that runs `service`. */
 export interface Subscription {
@@ -32,17 +33,24 @@ function subscription(service: ServiceName, group: string, source: Context, hand
   };
 }
 
-export function fulfilmentSubscriptions(style: SagaStyle, services: ShopServices, clock: Clock): Subscription[] {
+/**
+ * @param saga Where the saga's consumers deliver (the process running the orders service); without
+ * it the saga subscriptions are listed (for provisioning) but cannot handle messages.
+ */
+export function fulfilmentSubscriptions(style: SagaStyle, services: ShopServices, clock: Clock, saga?: FulfilmentInbox): Subscription[] {
   const { orders, payments, inventory, shipping } = services;
   if (style === 'orchestration') {
-    const inputs = new Set<string>(FULFILMENT_INPUTS);
-    const saga = async (message: IntegrationMessage) => {
-      if (!inputs.has(message.type)) return;
-      await services.repositories.fulfilment.handle(message.data.orderId, message as FulfilmentInput);
+    const deliver = async (message: IntegrationMessage) => {
+      if (!FULFILMENT_INPUTS.has(message.type)) return;
+      const context = currentMessageContext();
+      if (saga === undefined || context === undefined) {
+        throw new InvalidInputError('saga', 'the fulfilment saga consumers need the saga engine and a message context; wire them through createShop.');
+      }
+      await saga.deliver(message, { messageId: context.messageId, correlationId: context.correlationId });
     };
     const sagaSources: Context[] = ['orders', 'payments', 'inventory', 'shipping'];
     return [
-      ...sagaSources.map((source): Subscription => ({ service: 'orders', group: 'fulfilment-saga', source, handle: saga })),
+      ...sagaSources.map((source): Subscription => ({ service: 'orders', group: 'fulfilment-saga', source, handle: deliver })),
       subscription('payments', 'payments', 'fulfilment', {
         FulfilmentPaymentRequested: (d) => payments.authorize(d),
         FulfilmentCaptureRequested: (d) => payments.capture(d.orderId),

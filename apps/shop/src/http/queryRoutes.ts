@@ -1,5 +1,5 @@
 /** The read side of the API: read models (SQLite, FTS5), stream history, temporal state, saga state, projection status. */
-import type { Repository } from '@eventfold/core';
+import { isEventfoldError, type Repository, type SagaOperator, type SagaState } from '@eventfold/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Shop } from '../createShop.js';
 import { ORDERS_PROJECTION, positionText } from '../readModels/ordersProjection.js';
@@ -15,6 +15,44 @@ export function toFtsQuery(text: string): string {
     .slice(0, 10)
     .map((w) => `"${w.replaceAll('"', '')}"`)
     .join(' ');
+}
+
+/**
+ * What `GET /sagas/:orderId` shows of an orchestrated saga: `step` is one word for where it is — the
+ * step in progress, or completed / compensated (cancelled) / failed (rejected, compensated) /
+ * needs_attention — beside the saga state and its whole log, both from the saga machinery.
+ */
+function stepOf(state: SagaState): string {
+  switch (state.status) {
+    case 'New':
+      return 'none';
+    case 'Completed':
+      return 'completed';
+    case 'Compensated':
+      return state.failure === undefined || state.failure === 'cancelled' ? 'compensated' : 'failed';
+    case 'NeedsAttention':
+      return 'needs_attention';
+    default:
+      return state.phase === 'compensation' ? `compensating:${state.step}` : (state.step ?? 'none');
+  }
+}
+
+async function sagaView(orderId: string, operator: SagaOperator) {
+  try {
+    const { state, history } = await operator.status(orderId);
+    return {
+      orderId,
+      style: 'orchestration',
+      step: stepOf(state),
+      status: state.status,
+      state,
+      log: history.map((e) => ({ type: e.type, occurredAt: e.occurredAt.toISOString(), data: e.data })),
+    };
+  } catch (error) {
+    // The order exists but its saga has not started yet (its OrderPlaced is on the way).
+    if (!isEventfoldError(error, 'EVENTFOLD_SAGA_NOT_FOUND')) throw error;
+    return { orderId, style: 'orchestration', step: 'none', status: 'New', state: null, log: [] };
+  }
 }
 
 const orderRow = (row: Record<string, unknown>) => ({
@@ -45,7 +83,6 @@ export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
     stock: 'stock',
     reservation: 'reservations',
     shipment: 'shipments',
-    fulfilment: 'fulfilment',
   };
 
   /** Read-your-writes: wait until the order read model has applied the caller's last write. */
@@ -200,15 +237,8 @@ export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
     const { orderId } = request.params;
     if ((await store.streamVersion(`order-${orderId}`)) === 0) throw new HttpError(404, 'ORDER_NOT_FOUND', `No order ${orderId}.`);
     if (shop.config.sagaStyle === 'orchestration') {
-      const saga = await shop.services.repositories.fulfilment.load(orderId);
-      const log = await store.readStream(`fulfilment-${orderId}`);
-      return {
-        orderId,
-        style: 'orchestration',
-        step: saga.state.step,
-        state: saga.state,
-        log: log.map((e) => ({ type: e.type, occurredAt: e.occurredAt.toISOString(), data: e.data })),
-      };
+      if (!shop.fulfilment) throw new HttpError(404, 'SAGA_NOT_FOUND', 'This process does not run the fulfilment saga; ask the orders service.');
+      return sagaView(orderId, shop.fulfilment.operator);
     }
     // Choreography has no coordinator: the flow is traced from the events that carry the order's correlation id.
     const streams = ['order', 'payment', 'reservation', 'shipment'].map((p) => `${p}-${orderId}`);

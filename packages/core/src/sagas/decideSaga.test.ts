@@ -94,7 +94,10 @@ describe('decideSaga', () => {
     const cancellable = defineSaga<TripData, TripEvent | { type: 'TripCancelled'; data: { tripId: string } }>({
       ...tripSaga,
       name: 'CancellableTrip',
-      steps: tripSaga.steps.map((s) => ({ ...s, replies: { ...s.replies, TripCancelled: { outcome: 'fail', reason: 'cancelled', compensateStep: true } } })),
+      steps: tripSaga.steps.map((s) => ({
+        ...s,
+        replies: { ...s.replies, TripCancelled: () => ({ outcome: 'fail' as const, reason: 'cancelled', compensateStep: true }) },
+      })),
       onCompensated: (d, { reason }) => (reason === 'cancelled' ? [] : [{ type: 'TellTraveller', data: { ...d, reason }, to: 'mail' }]),
     });
     const f = sagaFixture(cancellable);

@@ -1,0 +1,138 @@
+/**
+ * Runs the orchestrated fulfilment saga on the saga machinery. Starts and replies arrive as
+ * integration events on the saga's consumers and go straight to the saga engine (the saga log is
+ * their inbox: each input's message id is recorded, so a redelivery changes nothing). The saga
+ * runner keeps the durable timers: it fires due timeouts and retries, and re-schedules any timer a
+ * crash left unwritten from the `SagaTimerScheduled` entries in the log. Commands leave through the
+ * relay (`fulfilmentCommandRoute`); the operator API reads and repairs saga instances.
+ */
+import {
+  type Clock,
+  createInMemoryTimerStore,
+  createSagaOperator,
+  createSagaRunner,
+  defineBinding,
+  type EventStore,
+  type RelayRoute,
+  type SagaOperator,
+  type SagaRunner,
+  sagaCommandRoute,
+  sagaStreamId,
+  type TimerStore,
+} from '@eventfold/core';
+import type { PostgresEventStore } from '@eventfold/postgres';
+import type { SqliteEventStore } from '@eventfold/sqlite';
+import type { ShopConfig } from '../config/loadConfig.js';
+import type { IntegrationMessage } from '../contracts/integrationEvents.js';
+import { FULFILMENT_INPUTS, FULFILMENT_SAGA, fulfilmentSaga } from './fulfilmentSaga.js';
+
+/** Where the saga's consumers hand over what they receive. */
+export interface FulfilmentInbox {
+  /** A start or reply, delivered as message `messageId` (its id dedupes redeliveries). */
+  deliver(message: IntegrationMessage, meta: { messageId: string; correlationId: string }): Promise<void>;
+}
+
+export interface Fulfilment extends FulfilmentInbox {
+  readonly runner: SagaRunner;
+  readonly operator: SagaOperator;
+  readonly timers: TimerStore;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface FulfilmentOptions {
+  config: Pick<ShopConfig, 'store'>;
+  store: EventStore;
+  clock: Clock;
+  /** Runner poll when idle, in ms: only timers wait for it (replies go straight to the engine). Default 200. */
+  pollIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/** Saga commands on `<namespace>.fulfilment`: message id = command id, key = the saga instance. */
+export function fulfilmentCommandRoute(binder: string, destination: string): RelayRoute {
+  return sagaCommandRoute(defineBinding('fulfilment-out', { binder, destination }), { saga: FULFILMENT_SAGA });
+}
+
+/** Timers in the store's own database, so they survive a restart with it. */
+async function timerStoreFor(config: Pick<ShopConfig, 'store'>, store: EventStore, clock: Clock): Promise<TimerStore> {
+  if (config.store.kind === 'sqlite') {
+    const { createSqliteTimerStore } = await import('@eventfold/sqlite');
+    return createSqliteTimerStore({ store: store as SqliteEventStore, clock });
+  }
+  if (config.store.kind === 'postgres') {
+    const { createPostgresTimerStore } = await import('@eventfold/postgres');
+    return createPostgresTimerStore({ store: store as PostgresEventStore, clock });
+  }
+  return createInMemoryTimerStore();
+}
+
+const NOT_FOR_THE_RUNNER = '$FulfilmentInputDeliveredByConsumer';
+
+/**
+ * The log as the runner sees it: starts and replies are delivered by the consumers, so the runner
+ * must not handle them a second time; it only needs the saga log's own timer entries.
+ */
+function timerView(store: EventStore): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
+  const prefix = sagaStreamId(FULFILMENT_SAGA, '');
+  return {
+    readStream: (streamId, options) => store.readStream(streamId, options),
+    appendToStream: (streamId, events, options) => store.appendToStream(streamId, events, options),
+    checkpoints: store.checkpoints,
+    async readAll(options) {
+      const events = await store.readAll(options);
+      return events.map((e) => (FULFILMENT_INPUTS.has(e.type) && !e.streamId.startsWith(prefix) ? { ...e, type: NOT_FOR_THE_RUNNER } : e));
+    },
+  };
+}
+
+/**
+ * @example
+ * const fulfilment = await createFulfilment({ config, store, clock });
+ * fulfilment.start(); // in the process that runs the orders service
+ */
+export async function createFulfilment(options: FulfilmentOptions): Promise<Fulfilment> {
+  const { store, clock } = options;
+  const timers = await timerStoreFor(options.config, store, clock);
+  const runner = createSagaRunner({
+    store: timerView(store),
+    saga: fulfilmentSaga,
+    timers,
+    clock,
+    pollIntervalMs: options.pollIntervalMs ?? 200,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  const operator = createSagaOperator({ store, saga: fulfilmentSaga, timers, clock });
+  const { engine } = runner;
+  // One saga instance's inputs one after another in this process: replies from four consumers would
+  // otherwise meet at the saga log's version and retry. Other processes are arbitrated by the store.
+  const tails = new Map<string, Promise<unknown>>();
+  const serialize = (sagaId: string, work: () => Promise<unknown>): Promise<unknown> => {
+    const run = (tails.get(sagaId) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => undefined);
+    tails.set(sagaId, tail);
+    void tail.then(() => {
+      if (tails.get(sagaId) === tail) tails.delete(sagaId);
+    });
+    return run;
+  };
+  let started: Promise<void> | undefined;
+  return {
+    runner,
+    operator,
+    timers,
+    async deliver(message, meta) {
+      if (!FULFILMENT_INPUTS.has(message.type)) return;
+      const sagaId = message.data.orderId;
+      const kind = fulfilmentSaga.startTypes.has(message.type) ? 'start' : 'reply';
+      await serialize(sagaId, () => engine.apply(sagaId, { kind, id: meta.messageId, event: message }, { correlationId: meta.correlationId }));
+    },
+    start() {
+      started ??= runner.start().catch((error: unknown) => options.onError?.(error));
+    },
+    async stop() {
+      await runner.stop();
+      await started;
+    },
+  };
+}
