@@ -29,6 +29,7 @@ import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 import { SEED_CATALOGUE } from './inventory/catalogue.js';
 import { catalogueProjection } from './readModels/catalogueProjection.js';
 import { ordersProjection } from './readModels/ordersProjection.js';
+import { createPostgresSearchRunner } from './readModels/postgresSearch.js';
 import { createShopServices, type ShopServices } from './shopServices.js';
 
 /** Which contexts' events a service publishes. The saga log travels with the orders service. */
@@ -63,6 +64,8 @@ export interface CreateShopOptions {
   relayPollMs?: number;
   /** Handlers per consumer running at once (per-order order is kept). Default 16. */
   concurrency?: number;
+  /** What `inproc:` uses when this process runs every service (see InfrastructureOptions.inproc). Default 'direct'. */
+  inproc?: 'direct' | 'store';
   onError?: (error: unknown) => void;
 }
 
@@ -102,6 +105,7 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
     clock,
     ...(options.processName ? { processName: options.processName } : {}),
     ...(options.readModelPath ? { readModelPath: options.readModelPath } : {}),
+    ...(options.inproc ? { inproc: options.inproc } : {}),
   });
   const { store, transport } = infrastructure;
   const services = createShopServices(store);
@@ -118,6 +122,8 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   const projections: ProjectionRunner[] = (config.http ? [ordersProjection(), catalogueProjection()] : []).map((projection) =>
     createProjectionRunner({ store, projection, target, pollIntervalMs: 10, clock }),
   );
+  // On PostgreSQL, full-text search lives beside the store (tsvector + GIN), checkpointed in the same transaction.
+  if (config.http && config.store.kind === 'postgres') projections.push(await createPostgresSearchRunner(store, { clock }));
 
   const publishes = [...new Set(config.services.flatMap((s) => PUBLISHES[s]))];
   const fulfilment =

@@ -25,24 +25,32 @@ describe('order fulfilment saga (orchestration, on defineSaga)', () => {
       .thenStatus('Running');
   });
 
-  test('happy path: payment → stock → shipment → completion, then capture + commit, Completed', () => {
+  test('happy path: payment → stock → shipment → completion → capture → commit, Completed', () => {
     const given = saga.given([placed]);
     given
       .when(authorized)
       .thenCommands([{ type: 'FulfilmentStockRequested', data: { orderId: o, lines: [{ sku: 'TEA-001', quantity: 2 }] }, to: 'inventory' }]);
     given.when(reserved).thenCommands([{ type: 'FulfilmentShipmentRequested', to: 'shipping' }]);
     given.when(scheduled).thenCommands([{ type: 'FulfilmentOrderCompletionRequested', data: { orderId: o }, to: 'orders' }]);
+    given.when({ type: 'OrderCompleted', data: { orderId: o, total: 2500 } }).thenCommands([{ type: 'FulfilmentCaptureRequested', to: 'payments' }]);
     given
-      .when({ type: 'OrderCompleted', data: { orderId: o, total: 2500 } })
-      .thenCommands([
-        { type: 'FulfilmentCaptureRequested', to: 'payments' },
-        { type: 'FulfilmentStockCommitRequested', to: 'inventory' },
-      ])
+      .when({ type: 'PaymentCaptured', data: { orderId: o, amount: 2500 } })
+      .thenCommands([{ type: 'FulfilmentStockCommitRequested', data: { orderId: o }, to: 'inventory' }]);
+    given
+      .when({ type: 'ReservationCommitted', data: { orderId: o } })
+      .thenCommands([])
       .thenStatus('Completed');
     // Late and duplicate replies, and the timeouts of finished steps, change nothing.
     given.when(authorized).thenLog([]);
     given.when(cancelled).thenLog([]);
     given.when({ advance: 3_600_000 }).thenLog([]).thenStatus('Completed');
+  });
+
+  test('after the order completed, a cancellation no longer undoes anything and the capture is asked again until it is answered', () => {
+    const given = saga.given([placed, authorized, reserved, scheduled, { type: 'OrderCompleted', data: { orderId: o, total: 2500 } }]);
+    given.when(cancelled).thenLog([]);
+    given.when({ advance: 31_000 }).thenCommands([{ type: 'FulfilmentCaptureRequested' }]);
+    expect(given.state.status).toBe('Running');
   });
 
   test('declined payment: nothing to undo, the order is rejected', () => {

@@ -1,6 +1,6 @@
 /**
  * Orchestrated order fulfilment on the saga machinery (`defineSaga`): payment → stock reservation →
- * shipment → order completion, then capture + stock commit. Its inputs are the other contexts'
+ * shipment → order completion → payment capture → stock commit. Its inputs are the other contexts'
  * integration events; its commands are the `Fulfilment…Requested` contracts, recorded in the saga log
  * (`saga-Fulfilment-<orderId>`) and delivered by the relay on `shop.fulfilment`. A failed step
  * compensates the earlier ones in reverse; a cancellation compensates the step in flight as well.
@@ -33,12 +33,14 @@ export type FulfilmentInput = Extract<
       | 'OrderCancelled'
       | 'PaymentAuthorized'
       | 'PaymentDeclined'
+      | 'PaymentCaptured'
       | 'PaymentVoided'
       | 'PaymentRefunded'
       | 'PaymentCancelled'
       | 'ReservationConfirmed'
       | 'ReservationRejected'
       | 'ReservationReleased'
+      | 'ReservationCommitted'
       | 'ShipmentScheduled'
       | 'ShipmentCancelled';
   }
@@ -58,6 +60,7 @@ function command<K extends CommandType>(type: K, data: IntegrationEvents[K], to:
  */
 const ACTION_TIMEOUT_MS = 30_000;
 const ACTION_RETRY = { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 };
+const SETTLEMENT_RETRY = { maxAttempts: 100, initialDelayMs: 1_000, maxDelayMs: 60_000 };
 /** A compensation that is never confirmed within its budget puts the saga in NeedsAttention (operator API). */
 const COMPENSATION = { timeoutMs: 30_000, retry: { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 } };
 
@@ -115,6 +118,22 @@ const steps: SagaStep<FulfilmentData, FulfilmentInput>[] = [
     timeoutMs: ACTION_TIMEOUT_MS,
     retry: ACTION_RETRY,
   },
+  // The order is completed: from here the saga only settles, and keeps asking (for hours) rather than
+  // undo a completed order. The saga ends Completed once the money is captured and the stock shipped.
+  {
+    name: 'capture',
+    action: (d) => command('FulfilmentCaptureRequested', { orderId: d.orderId }, 'payments'),
+    replies: { PaymentCaptured: 'ok' },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: SETTLEMENT_RETRY,
+  },
+  {
+    name: 'commit',
+    action: (d) => command('FulfilmentStockCommitRequested', { orderId: d.orderId }, 'inventory'),
+    replies: { ReservationCommitted: 'ok' },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: SETTLEMENT_RETRY,
+  },
 ];
 
 const REJECTIONS: readonly string[] = ['payment_declined', 'out_of_stock'] satisfies RejectionReason[];
@@ -144,10 +163,6 @@ export const fulfilmentSaga = defineSaga<FulfilmentData, FulfilmentInput>({
   },
   associate: (event) => event.data.orderId,
   steps,
-  onCompleted: (d) => [
-    command('FulfilmentCaptureRequested', { orderId: d.orderId }, 'payments'),
-    command('FulfilmentStockCommitRequested', { orderId: d.orderId }, 'inventory'),
-  ],
   onCompensated: (d, { reason }) => {
     const rejection = rejectionFor(reason, d);
     return rejection === undefined ? [] : [command('FulfilmentOrderRejectionRequested', { orderId: d.orderId, reason: rejection }, 'orders')];

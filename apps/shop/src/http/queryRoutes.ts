@@ -1,20 +1,38 @@
-/** The read side of the API: read models (SQLite, FTS5), stream history, temporal state, saga state, projection status. */
+/** The read side of the API: read models (SQLite; search on FTS5, or tsvector on PostgreSQL), stream history, temporal state, saga state, projection status. */
 import { isEventfoldError, type Repository, type SagaOperator, type SagaState } from '@eventfold/core';
+import type { PostgresEventStore } from '@eventfold/postgres';
+import type { Database } from 'better-sqlite3';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Shop } from '../createShop.js';
 import { ORDERS_PROJECTION, positionText } from '../readModels/ordersProjection.js';
+import { createPostgresSearch } from '../readModels/postgresSearch.js';
 import { HttpError } from './httpErrors.js';
 import * as schema from './schemas.js';
 
-/** FTS5 query from free text: each word quoted, so user input can never be FTS syntax. */
-export function toFtsQuery(text: string): string {
+/** The words of a search (at most 10): letters, digits, '_' and '-'. 400 when there is none. */
+export function searchWords(text: string): string[] {
   const words = text.match(/[\p{L}\p{N}_-]+/gu) ?? [];
   if (words.length === 0)
     throw new HttpError(400, 'EVENTFOLD_VALIDATION', 'querystring.q needs at least one letter or digit to search for.', { path: 'querystring.q' });
-  return words
-    .slice(0, 10)
+  return words.slice(0, 10);
+}
+
+/** FTS5 query from free text: each word quoted, so user input can never be FTS syntax. */
+export function toFtsQuery(text: string): string {
+  return searchWords(text)
     .map((w) => `"${w.replaceAll('"', '')}"`)
     .join(' ');
+}
+
+/** Rows of `table` whose `key` is in `keys`, in the order of `keys` (the search's ranking). */
+function rowsInOrder(db: Database, table: 'shop_orders' | 'shop_stock', key: 'order_id' | 'sku', keys: readonly string[]): Record<string, unknown>[] {
+  if (keys.length === 0) return [];
+  const rows = db.prepare(`SELECT * FROM ${table} WHERE ${key} IN (SELECT value FROM json_each(?))`).all(JSON.stringify(keys)) as Record<string, unknown>[];
+  const byKey = new Map(rows.map((r) => [r[key] as string, r]));
+  return keys.flatMap((k): Record<string, unknown>[] => {
+    const row = byKey.get(k);
+    return row === undefined ? [] : [row];
+  });
 }
 
 /**
@@ -75,6 +93,8 @@ const orderRow = (row: Record<string, unknown>) => ({
 export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
   const db = shop.infrastructure.readModels.db;
   const { store } = shop.infrastructure;
+  // PostgreSQL mode searches the tsvector read side beside the store; embedded mode the FTS5 tables.
+  const pgSearch = shop.config.store.kind === 'postgres' ? createPostgresSearch((store as PostgresEventStore).pool, shop.config.store.schema) : undefined;
   const ordersRunner = shop.projections.find((p) => p.name === ORDERS_PROJECTION);
   const repos = shop.services.repositories as unknown as Record<string, Repository<unknown, never, never>>;
   const byPrefix: Record<string, string> = {
@@ -145,19 +165,25 @@ export function registerQueryRoutes(app: FastifyInstance, shop: Shop): void {
   );
 
   app.get<{ Querystring: { q: string; limit?: string } }>('/orders/search', { schema: { querystring: schema.searchQuery } }, async (request) => {
-    const rows = db
-      .prepare('SELECT o.* FROM shop_orders_fts f JOIN shop_orders o ON o.order_id = f.order_id WHERE shop_orders_fts MATCH ? ORDER BY f.rank LIMIT ?')
-      .all(toFtsQuery(request.query.q), Number(request.query.limit ?? 20)) as Record<string, unknown>[];
+    const limit = Number(request.query.limit ?? 20);
+    const rows = pgSearch
+      ? rowsInOrder(db, 'shop_orders', 'order_id', await pgSearch.orders(searchWords(request.query.q).join(' '), limit))
+      : (db
+          .prepare('SELECT o.* FROM shop_orders_fts f JOIN shop_orders o ON o.order_id = f.order_id WHERE shop_orders_fts MATCH ? ORDER BY f.rank LIMIT ?')
+          .all(toFtsQuery(request.query.q), limit) as Record<string, unknown>[]);
     return { orders: rows.map(orderRow) };
   });
 
   app.get<{ Querystring: { q?: string } }>('/products', { schema: { querystring: schema.productsQuery } }, async (request) => {
+    const { q } = request.query;
     const rows = (
-      request.query.q === undefined
+      q === undefined
         ? db.prepare('SELECT * FROM shop_stock ORDER BY sku').all()
-        : db
-            .prepare('SELECT s.* FROM shop_products_fts f JOIN shop_stock s ON s.sku = f.sku WHERE shop_products_fts MATCH ? ORDER BY f.rank LIMIT 50')
-            .all(toFtsQuery(request.query.q))
+        : pgSearch
+          ? rowsInOrder(db, 'shop_stock', 'sku', await pgSearch.products(searchWords(q).join(' '), 50))
+          : db
+              .prepare('SELECT s.* FROM shop_products_fts f JOIN shop_stock s ON s.sku = f.sku WHERE shop_products_fts MATCH ? ORDER BY f.rank LIMIT 50')
+              .all(toFtsQuery(q))
     ) as Record<string, unknown>[];
     return {
       products: rows.map((r) => ({
