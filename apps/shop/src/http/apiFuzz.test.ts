@@ -220,6 +220,36 @@ const endpoints: Record<string, fc.Arbitrary<Req>> = {
       auth,
     ),
   ),
+  'POST /admin/sagas/:id/retry': fc.oneof(
+    withBody('POST', fc.constant('/admin/sagas/PLACEHOLDER/retry'), fc.constant({ note: 'x' })),
+    withBody(
+      'POST',
+      pathSegment.map((id) => `/admin/sagas/${id}/retry`),
+      fc.constant({ note: 'x' }),
+      auth,
+    ),
+    withBody(
+      'POST',
+      fc.constant('/admin/sagas/PLACEHOLDER/retry'),
+      fc.oneof(fc.constant({ note: 'completed saga: 409' }), brokenBody({ note: 'x' }, ['note'], fc.tuple(fc.constant('note'), junk))),
+      auth,
+    ),
+  ),
+  'POST /admin/sagas/:id/resolve': fc.oneof(
+    withBody('POST', fc.constant('/admin/sagas/PLACEHOLDER/resolve'), fc.constant({ resolution: 'completed', note: 'x' })),
+    withBody(
+      'POST',
+      unknownId.map((id) => `/admin/sagas/${id}/resolve`),
+      fc.constant({ resolution: 'compensated', note: 'refunded' }),
+      auth,
+    ),
+    withBody(
+      'POST',
+      fc.constant('/admin/sagas/PLACEHOLDER/resolve'),
+      brokenBody({ resolution: 'completed', note: 'x' }, ['resolution', 'note'], fc.tuple(fc.constantFrom('resolution', 'note'), junk)),
+      auth,
+    ),
+  ),
   'POST /admin/dead-letters/replay': fc.oneof(
     withBody('POST', fc.constant('/admin/dead-letters/replay'), fc.constant({ binding: 'payments-from-fulfilment' })),
     withBody(

@@ -123,6 +123,30 @@ describe('shop HTTP API', () => {
     expect(projections.map((p: { name: string }) => p.name).sort()).toEqual(['shop-catalogue', 'shop-orders']);
   });
 
+  test('the saga operator API: admin only; none need attention; retry or resolve a saga that does not is 409, an unknown one 404', async () => {
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    expect((await t.app.inject({ method: 'GET', url: '/admin/sagas/attention' })).statusCode).toBe(401);
+    const attention = await t.app.inject({ method: 'GET', url: '/admin/sagas/attention', headers: auth });
+    expect(json(attention.body)).toEqual({ sagas: [] });
+    const { orderId } = json((await t.app.inject({ method: 'POST', url: '/orders', payload: orderBody() })).body);
+    await waitForSaga(orderId);
+    const saga = json((await t.app.inject({ method: 'GET', url: `/sagas/${orderId}` })).body);
+    expect(saga).toMatchObject({ status: 'Completed', state: { sagaId: orderId } });
+    expect(saga.log.map((e: { type: string }) => e.type)).toContain('SagaCompleted');
+    const retry = await t.app.inject({ method: 'POST', url: `/admin/sagas/${orderId}/retry`, headers: auth, payload: { note: 'why not' } });
+    expect(retry.statusCode).toBe(409);
+    expect(json(retry.body).error.code).toBe('EVENTFOLD_SAGA_STATE');
+    const resolve = await t.app.inject({
+      method: 'POST',
+      url: '/admin/sagas/no-such-order/resolve',
+      headers: auth,
+      payload: { resolution: 'compensated', note: 'refunded by hand' },
+    });
+    expect(resolve.statusCode).toBe(404);
+    const noNote = await t.app.inject({ method: 'POST', url: `/admin/sagas/${orderId}/resolve`, headers: auth, payload: { resolution: 'completed' } });
+    expect(noNote.statusCode).toBe(400);
+  });
+
   test('bad input: 400 naming the field, 404 unknown ids, 413 huge bodies, 415 non-JSON', async () => {
     const missing = await t.app.inject({ method: 'POST', url: '/orders', payload: { customerId: 'ada' } });
     expect(missing.statusCode).toBe(400);

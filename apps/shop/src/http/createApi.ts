@@ -133,6 +133,41 @@ export function createApi(shop: Shop, options: ApiOptions = {}): FastifyInstance
     },
   );
 
+  // The fulfilment saga's operator API (orchestration): sagas waiting for a human, retry, resolve by hand.
+  const operator = () => {
+    if (!shop.fulfilment) throw new HttpError(404, 'SAGA_NOT_FOUND', 'This process does not run the fulfilment saga (orchestration, orders service).');
+    return shop.fulfilment.operator;
+  };
+  const sagaAnswer = (orderId: string, state: { status: string; step: string | undefined; phase: string }) => ({
+    orderId,
+    status: state.status,
+    step: state.step ?? null,
+    phase: state.phase,
+  });
+
+  app.get('/admin/sagas/attention', { onRequest: requireAdmin }, async () => ({ sagas: await operator().needingAttention() }));
+
+  app.post<{ Params: { orderId: string }; Body: { note?: string } | null }>(
+    '/admin/sagas/:orderId/retry',
+    { schema: { params: schema.orderParams, body: schema.sagaRetryBody }, onRequest: requireAdmin },
+    async (request) => {
+      const { orderId } = request.params;
+      const state = await operator().retry(orderId, request.body?.note === undefined ? {} : { note: request.body.note });
+      shop.wake();
+      return sagaAnswer(orderId, state);
+    },
+  );
+
+  app.post<{ Params: { orderId: string }; Body: { resolution: 'completed' | 'compensated'; note: string } }>(
+    '/admin/sagas/:orderId/resolve',
+    { schema: { params: schema.orderParams, body: schema.sagaResolveBody }, onRequest: requireAdmin },
+    async (request) => {
+      const { orderId } = request.params;
+      const resolution = request.body.resolution === 'completed' ? 'Completed' : 'Compensated';
+      return sagaAnswer(orderId, await operator().resolve(orderId, { resolution, note: request.body.note }));
+    },
+  );
+
   registerQueryRoutes(app, shop);
   return app;
 }

@@ -27,7 +27,8 @@ export function toErrorResponse(error: unknown): { status: number; body: { error
     else if (error.code === 'EVENTFOLD_PAYLOAD_TOO_LARGE') status = 413;
     else if (error.code === 'EVENTFOLD_COMMAND_REJECTED') status = NOT_FOUND_REASONS.has(context.reason ?? '') ? 404 : 409;
     else if (error.code === 'EVENTFOLD_CONCURRENCY') status = 409;
-    else if (error.code === 'EVENTFOLD_STREAM_NOT_FOUND') status = 404;
+    else if (error.code === 'EVENTFOLD_STREAM_NOT_FOUND' || error.code === 'EVENTFOLD_SAGA_NOT_FOUND') status = 404;
+    else if (error.code === 'EVENTFOLD_SAGA_STATE') status = 409;
     else if (error.code === 'EVENTFOLD_PROJECTION_TIMEOUT' || error.retryable) status = 503;
     return {
       status,

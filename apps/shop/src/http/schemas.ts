@@ -47,7 +47,7 @@ export const customerParams = { type: 'object', required: ['customerId'], proper
 export const streamParams = {
   type: 'object',
   required: ['streamId'],
-  properties: { streamId: { type: 'string', pattern: '^(order|payment|stock|reservation|shipment|fulfilment)-[A-Za-z0-9_-]{1,64}$' } },
+  properties: { streamId: { type: 'string', pattern: '^(order|payment|stock|reservation|shipment|saga-Fulfilment)-[A-Za-z0-9_-]{1,64}$' } },
 } as const;
 
 export const cancelOrderBody = {
@@ -106,6 +106,17 @@ export const deadLettersQuery = {
   type: 'object',
   additionalProperties: false,
   properties: { binding: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,200}$' }, limit: { type: 'string', pattern: '^(?:[1-9][0-9]{0,2}|1000)$' } },
+} as const;
+
+export const sagaRetryBody = {
+  anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, properties: { note: text(500) } }],
+} as const;
+
+export const sagaResolveBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['resolution', 'note'],
+  properties: { resolution: { type: 'string', enum: ['completed', 'compensated'] }, note: text(500) },
 } as const;
 
 export const replayBody = {
