@@ -34,6 +34,9 @@ export interface ReadStreamOptions {
   asOf?: Date;
 }
 
+/** What a fold needs of a stored event; the aggregate load path reads only this. */
+export type FoldableEvent = Pick<RecordedEvent, 'type' | 'schemaVersion' | 'data' | 'streamPosition'>;
+
 export interface ReadAllOptions {
   /** Return events strictly after this position. Default: the start of the log. */
   after?: GlobalPosition;
@@ -75,6 +78,13 @@ export interface CheckpointStore {
 export interface EventStore {
   appendToStream(streamId: string, events: readonly EventToAppend<string, unknown>[], options?: AppendOptions): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Optional lean read for folds (used by loadAggregate): the same events in the same order as
+   * `readStream` with the same options, but only type, schemaVersion, data and streamPosition — no
+   * ids, global positions, times or metadata to fetch and map. Without it, loaders use `readStream`.
+   * A wrapper that transforms what `readStream` returns must transform (or hide) this too.
+   */
+  readStreamForFold?(streamId: string, options?: ReadStreamOptions): Promise<FoldableEvent[]>;
   /** The stream's current version; 0 when it does not exist. */
   streamVersion(streamId: string): Promise<number>;
   /** Events in global order after a checkpoint; only events that can never be preceded by a later commit. */

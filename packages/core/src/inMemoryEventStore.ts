@@ -151,6 +151,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   return {
     appendToStream,
     readStream,
+    // In memory the full events cost nothing extra: the lean read is the same array.
+    readStreamForFold: readStream,
     async streamVersion(streamId) {
       ensureOpen();
       assertStreamId(streamId);

@@ -79,6 +79,7 @@ export type {
   CheckpointStore,
   CheckpointStoreOptions,
   EventStore,
+  FoldableEvent,
   ReadAllOptions,
   ReadStreamOptions,
   Snapshot,

@@ -38,7 +38,7 @@ import { type AppendContext, appendInTransaction, appendWithPool, type Queryable
 import { appendStatements } from './internal/appendSql.js';
 import { migrate } from './internal/migrations.js';
 import { decodePosition, encodePosition } from './internal/position.js';
-import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './internal/rows.js';
+import { EVENT_COLUMNS, type EventRow, FOLD_COLUMNS, type FoldRow, toFoldableEvent, toRecordedEvent } from './internal/rows.js';
 import { quoteSchema } from './internal/schemaName.js';
 import { translateError } from './internal/translateError.js';
 
@@ -220,6 +220,33 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     },
   };
 
+  /**
+   * One stream read: fixed fragments only, every value a bound parameter. Each shape (which bounds,
+   * which direction, full or lean columns) is a named prepared statement, parsed once per connection.
+   */
+  function streamQuery(kind: 'full' | 'fold', columns: string, streamId: string, opts: ReadStreamOptions): pg.QueryConfig {
+    ensureOpen();
+    assertStreamId(streamId);
+    assertReadStreamOptions(opts);
+    const conditions = ['stream_id = $1'];
+    const values: unknown[] = [streamId];
+    const bind = (condition: string, value: unknown) => {
+      values.push(value);
+      conditions.push(`${condition} $${values.length}`);
+    };
+    if (opts.fromVersion !== undefined) bind('stream_position >=', opts.fromVersion);
+    if (opts.toVersion !== undefined) bind('stream_position <=', opts.toVersion);
+    if (opts.asOf !== undefined) bind('occurred_at <=', opts.asOf);
+    values.push(opts.maxCount ?? null);
+    const direction = opts.direction === 'backwards' ? 'DESC' : 'ASC';
+    const shape = `${opts.fromVersion !== undefined ? 'f' : ''}${opts.toVersion !== undefined ? 't' : ''}${opts.asOf !== undefined ? 'a' : ''}${direction}`;
+    return {
+      name: `eventfold.stream.${kind}.${shape}.${schema}`,
+      text: `SELECT ${columns} FROM ${s}.events WHERE ${conditions.join(' AND ')} ORDER BY stream_position ${direction} LIMIT $${values.length}`,
+      values,
+    };
+  }
+
   return {
     pool,
     schema,
@@ -230,23 +257,10 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
       return result;
     },
     async readStream(streamId, opts: ReadStreamOptions = {}) {
-      ensureOpen();
-      assertStreamId(streamId);
-      assertReadStreamOptions(opts);
-      const conditions = ['stream_id = $1'];
-      const values: unknown[] = [streamId];
-      const bind = (condition: string, value: unknown) => {
-        values.push(value);
-        conditions.push(`${condition} $${values.length}`);
-      };
-      if (opts.fromVersion !== undefined) bind('stream_position >=', opts.fromVersion);
-      if (opts.toVersion !== undefined) bind('stream_position <=', opts.toVersion);
-      if (opts.asOf !== undefined) bind('occurred_at <=', opts.asOf);
-      values.push(opts.maxCount ?? null);
-      // Only fixed fragments are joined here; every value is a bound parameter.
-      const text = `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE ${conditions.join(' AND ')}
-        ORDER BY stream_position ${opts.direction === 'backwards' ? 'DESC' : 'ASC'} LIMIT $${values.length}`;
-      return (await query<EventRow>(pool, { text, values })).map(toRecordedEvent);
+      return (await query<EventRow>(pool, streamQuery('full', EVENT_COLUMNS, streamId, opts))).map(toRecordedEvent);
+    },
+    async readStreamForFold(streamId, opts: ReadStreamOptions = {}) {
+      return (await query<FoldRow>(pool, streamQuery('fold', FOLD_COLUMNS, streamId, opts))).map(toFoldableEvent);
     },
     async streamVersion(streamId) {
       ensureOpen();

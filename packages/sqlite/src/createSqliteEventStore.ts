@@ -24,6 +24,7 @@ import {
   EventfoldError,
   type EventStore,
   type EventToAppend,
+  type FoldableEvent,
   type GlobalPosition,
   type JsonValue,
   matchesExpectedVersion,
@@ -37,7 +38,7 @@ import {
 } from '@eventfold/core';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { migrate } from './internal/migrations.js';
-import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from './internal/rows.js';
+import { EVENT_COLUMNS, type EventRow, FOLD_COLUMNS, type FoldRow, toFoldableEvent, toRecordedEvent } from './internal/rows.js';
 
 export interface SqliteEventStoreOptions extends AppendLimits {
   /** A file path, or ':memory:'. Ignored when `database` is given. */
@@ -181,10 +182,18 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     }
   }
 
-  // At most 16 shapes (4 optional conditions x 2 directions): prepare each once.
+  // At most 32 shapes (4 optional conditions x 2 directions x full/lean columns): prepare each once.
   const readStreamStatements = new Map<string, Statement>();
 
   function readStreamSync(streamId: string, opts: ReadStreamOptions): RecordedEvent[] {
+    return (streamStatement(EVENT_COLUMNS, streamId, opts) as EventRow[]).map(toRecordedEvent);
+  }
+
+  function readStreamForFoldSync(streamId: string, opts: ReadStreamOptions): FoldableEvent[] {
+    return (streamStatement(FOLD_COLUMNS, streamId, opts) as FoldRow[]).map(toFoldableEvent);
+  }
+
+  function streamStatement(columns: string, streamId: string, opts: ReadStreamOptions): unknown[] {
     const conditions = ['stream_id = ?'];
     const params: unknown[] = [streamId];
     if (opts.fromVersion !== undefined) {
@@ -202,13 +211,13 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     params.push(opts.maxCount ?? -1);
     const order = opts.direction === 'backwards' ? 'DESC' : 'ASC';
     // Only fixed fragments are concatenated; every value is a bound parameter.
-    const sql = `SELECT ${EVENT_COLUMNS} FROM eventfold_events WHERE ${conditions.join(' AND ')} ORDER BY stream_position ${order} LIMIT ?`;
+    const sql = `SELECT ${columns} FROM eventfold_events WHERE ${conditions.join(' AND ')} ORDER BY stream_position ${order} LIMIT ?`;
     let statement = readStreamStatements.get(sql);
     if (statement === undefined) {
       statement = db.prepare(sql);
       readStreamStatements.set(sql, statement);
     }
-    return (statement.all(...params) as EventRow[]).map(toRecordedEvent);
+    return statement.all(...params);
   }
 
   function readAllSync(opts: ReadAllOptions): RecordedEvent[] {
@@ -312,6 +321,12 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
       assertStreamId(streamId);
       assertReadStreamOptions(opts);
       return readStreamSync(streamId, opts);
+    },
+    async readStreamForFold(streamId, opts = {}) {
+      ensureOpen();
+      assertStreamId(streamId);
+      assertReadStreamOptions(opts);
+      return readStreamForFoldSync(streamId, opts);
     },
     async streamVersion(streamId) {
       ensureOpen();

@@ -21,6 +21,12 @@ export interface UpcasterRegistry {
   currentVersion(type: string): number;
   /** The event lifted to the current version of its type; the same object when nothing applies. */
   upcast<TEvent extends RecordedEvent>(event: TEvent): TEvent;
+  /**
+   * Whether `upcast` would do anything for an event of this type and version (lift it, rename it, or
+   * fail because a step is missing). Lets loaders read lean and fetch whole events only when needed;
+   * a registry without it is treated as "always".
+   */
+  needsUpcast?(event: { type: string; schemaVersion: number }): boolean;
 }
 
 /** An upcaster was missing or threw: the event cannot be read safely, so reading stops here. */
@@ -83,6 +89,11 @@ export function defineUpcasters(upcasters: readonly Upcaster[]): UpcasterRegistr
 
   return {
     currentVersion: (type) => latest.get(type) ?? 1,
+    needsUpcast(event) {
+      if (byKey.has(`${event.type}@${event.schemaVersion}`)) return true;
+      const target = latest.get(event.type);
+      return target !== undefined && event.schemaVersion < target && versionsByType.has(event.type);
+    },
     upcast(event) {
       let step = byKey.get(`${event.type}@${event.schemaVersion}`);
       if (!step) {
@@ -114,4 +125,4 @@ export function defineUpcasters(upcasters: readonly Upcaster[]): UpcasterRegistr
 }
 
 /** A registry without upcasters: every event is read as stored. */
-export const noUpcasters: UpcasterRegistry = { currentVersion: () => 1, upcast: (event) => event };
+export const noUpcasters: UpcasterRegistry = { currentVersion: () => 1, upcast: (event) => event, needsUpcast: () => false };

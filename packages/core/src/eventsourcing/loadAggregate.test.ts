@@ -1,11 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createManualClock } from '../clock.js';
+import type { EventStore } from '../eventStore.js';
 import { createInMemoryEventStore } from '../inMemoryEventStore.js';
-import { fold } from './decider.js';
+import { defineDecider, fold } from './decider.js';
+import { defineUpcasters, type UpcasterRegistry } from './defineUpcasters.js';
 import { loadAggregate } from './loadAggregate.js';
 import { defineSnapshotPolicy } from './snapshotPolicy.js';
 import { counterDecider } from './testDeciders.js';
+import { withUpcasting } from './withUpcasting.js';
 
 describe('temporal loads', () => {
   test('state as of version N equals the replay of the first N events (property)', async () => {
@@ -59,5 +62,83 @@ describe('temporal loads', () => {
       code: 'EVENTFOLD_INVALID_INPUT',
       path: 'toVersion',
     });
+  });
+});
+
+describe('lean reads for folds', () => {
+  type Funded = { type: 'WalletFunded'; data: { cents: number; at?: string } };
+  const wallet = defineDecider<{ cents: number; types: string[]; at: string[] }, never, Funded | { type: 'PurseFilled'; data: { cents: number } }>({
+    name: 'Wallet',
+    eventTypes: ['WalletFunded'],
+    initialState: () => ({ cents: 0, types: [], at: [] }),
+    decide: () => [],
+    evolve: (state, event) => ({
+      cents: state.cents + event.data.cents,
+      types: [...state.types, event.type],
+      at: 'at' in event.data && event.data.at ? [...state.at, event.data.at] : state.at,
+    }),
+  });
+
+  /** The in-memory store with a record of which read each load used. */
+  function spiedStore() {
+    const inner = createInMemoryEventStore({ clock: createManualClock(Date.parse('2026-05-01T00:00:00Z')) });
+    const calls: string[] = [];
+    const store: EventStore = {
+      ...inner,
+      readStream: (id, options) => {
+        calls.push('readStream');
+        return inner.readStream(id, options);
+      },
+      readStreamForFold: (id, options) => {
+        calls.push('readStreamForFold');
+        return inner.readStream(id, options);
+      },
+    };
+    return { store, calls };
+  }
+
+  test('a stream whose events need no upcaster is folded from the lean read alone', async () => {
+    const { store, calls } = spiedStore();
+    await store.appendToStream('wallet-1', [{ type: 'WalletFunded', data: { cents: 5 } }]);
+    const upcasters = defineUpcasters([{ type: 'WalletFunded', fromVersion: 1, upcast: (d) => d }]);
+    // v2 written: the stored event is current, so no upcaster applies.
+    await store.appendToStream('wallet-2', [{ type: 'WalletFunded', schemaVersion: 2, data: { cents: 7 } }]);
+    expect(await loadAggregate(store, 'wallet-2', wallet, { upcasters })).toMatchObject({ version: 1, state: { cents: 7 } });
+    expect(await loadAggregate(store, 'wallet-1', wallet)).toMatchObject({ version: 1, state: { cents: 5 } });
+    expect(calls).toEqual(['readStreamForFold', 'readStreamForFold']);
+  });
+
+  test('a stream holding an old version is read in full, so the upcaster sees the whole recorded event', async () => {
+    const { store, calls } = spiedStore();
+    await store.appendToStream('wallet-1', [
+      { type: 'WalletFunded', schemaVersion: 1, data: { cents: 5 } },
+      { type: 'WalletFunded', schemaVersion: 2, data: { cents: 7 } },
+    ]);
+    const upcasters = defineUpcasters([
+      { type: 'WalletFunded', fromVersion: 1, upcast: (data, event) => ({ ...(data as object), at: event.occurredAt.toISOString() }) },
+    ]);
+    const loaded = await loadAggregate(store, 'wallet-1', wallet, { upcasters });
+    expect(loaded).toMatchObject({ version: 2, state: { cents: 12, at: ['2026-05-01T00:00:00.000Z'] } });
+    expect(calls).toEqual(['readStreamForFold', 'readStream']);
+  });
+
+  test('a renamed type is lifted even though its old name has no newer version', async () => {
+    const { store } = spiedStore();
+    await store.appendToStream('wallet-1', [{ type: 'PurseFilled', data: { cents: 3 } }]);
+    const upcasters = defineUpcasters([{ type: 'PurseFilled', fromVersion: 1, renameTo: 'WalletFunded', upcast: (d) => d }]);
+    expect((await loadAggregate(store, 'wallet-1', wallet, { upcasters })).state).toEqual({ cents: 3, types: ['WalletFunded'], at: [] });
+  });
+
+  test('a hand-written registry without needsUpcast, and a store wrapped withUpcasting, are always lifted', async () => {
+    const { store, calls } = spiedStore();
+    await store.appendToStream('wallet-1', [{ type: 'WalletFunded', schemaVersion: 1, data: { cents: 5 } }]);
+    const double: UpcasterRegistry = {
+      currentVersion: () => 2,
+      upcast: (event) => (event.schemaVersion === 1 ? { ...event, schemaVersion: 2, data: { cents: (event.data as { cents: number }).cents * 2 } } : event),
+    };
+    expect((await loadAggregate(store, 'wallet-1', wallet, { upcasters: double })).state.cents).toBe(10);
+    expect(calls).toEqual(['readStream']);
+    const wrapped = withUpcasting(store, defineUpcasters([{ type: 'WalletFunded', fromVersion: 1, upcast: () => ({ cents: 100 }) }]));
+    expect((await loadAggregate(wrapped, 'wallet-1', wallet)).state.cents).toBe(100);
   });
 });

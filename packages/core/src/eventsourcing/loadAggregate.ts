@@ -3,9 +3,8 @@
  * the events after it, lifted by the upcasters. Temporal loads (`toVersion`, `asOf`) replay only
  * what existed at that point.
  */
-import type { RecordedEvent } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
-import type { EventStore } from '../eventStore.js';
+import type { EventStore, FoldableEvent, ReadStreamOptions } from '../eventStore.js';
 import type { Decider, DomainEvent } from './decider.js';
 import { noUpcasters, type UpcasterRegistry } from './defineUpcasters.js';
 import type { SnapshotPolicy } from './snapshotPolicy.js';
@@ -58,14 +57,21 @@ export async function loadAggregate<TState, TEvent extends DomainEvent>(
     }
   }
   if (state === undefined) state = decider.initialState();
-  const events = await store.readStream(streamId, {
+  const range: ReadStreamOptions = {
     ...(version > 0 ? { fromVersion: version + 1 } : {}),
     ...(toVersion !== undefined ? { toVersion } : {}),
     ...(asOf !== undefined ? { asOf } : {}),
-  });
-  for (const raw of events) {
-    const event = upcasters.upcast(raw) as RecordedEvent & TEvent;
-    state = decider.evolve(state, event);
+  };
+  // The lean read serves every stream none of whose events needs an upcaster. An upcaster receives
+  // the whole recorded event (ids, time, metadata), so a stream holding an older version is read
+  // again in full and lifted — correct first, fast in the common case.
+  const needsUpcast = upcasters.needsUpcast?.bind(upcasters);
+  let events: readonly FoldableEvent[] | undefined = store.readStreamForFold && needsUpcast ? await store.readStreamForFold(streamId, range) : undefined;
+  if (events === undefined || (needsUpcast && events.some((e) => needsUpcast(e)))) {
+    events = (await store.readStream(streamId, range)).map((e) => upcasters.upcast(e));
+  }
+  for (const event of events) {
+    state = decider.evolve(state, event as FoldableEvent & TEvent);
     version = event.streamPosition;
   }
   return { state, version, snapshotVersion, replayed: events.length };

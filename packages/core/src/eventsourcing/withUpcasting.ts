@@ -14,6 +14,8 @@ export function withUpcasting<TStore extends EventStore>(store: TStore, upcaster
   const wrapped: EventStore = {
     appendToStream: (streamId, events, options) => store.appendToStream(streamId, events, options),
     readStream: async (streamId, options) => (await store.readStream(streamId, options)).map((e) => upcasters.upcast(e)),
+    // Must be shadowed: through the prototype the inner store's lean read would skip the upcasters.
+    readStreamForFold: async (streamId, options) => (await store.readStream(streamId, options)).map((e) => upcasters.upcast(e)),
     streamVersion: (streamId) => store.streamVersion(streamId),
     readAll: async (options) => (await store.readAll(options)).map((e) => upcasters.upcast(e)),
     headPosition: () => store.headPosition(),

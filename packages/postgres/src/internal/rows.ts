@@ -1,4 +1,4 @@
-import { EMPTY_METADATA_JSON, type Headers, type JsonValue, type RecordedEvent } from '@eventfold/core';
+import { EMPTY_METADATA_JSON, type FoldableEvent, type Headers, type JsonValue, type RecordedEvent } from '@eventfold/core';
 import { encodePosition } from './position.js';
 
 export interface EventRow {
@@ -19,6 +19,23 @@ export interface EventRow {
 // metadata as text so the common empty case skips JSON.parse: together about half of a read's cost.
 export const EVENT_COLUMNS =
   'global_position, transaction_id::text AS txid, stream_id, stream_position, event_id, type, schema_version, data, metadata::text AS meta, (extract(epoch from occurred_at) * 1000)::float8 AS occurred_ms';
+
+/**
+ * The lean read for folds: what `evolve` and the upcasters' version check need, nothing else. Data
+ * travels as text and is parsed once here (the jsonb type parser would do the same work).
+ */
+export const FOLD_COLUMNS = 'stream_position, type, schema_version, data::text AS data_text';
+
+export interface FoldRow {
+  stream_position: string;
+  type: string;
+  schema_version: number;
+  data_text: string;
+}
+
+export function toFoldableEvent(row: FoldRow): FoldableEvent {
+  return { type: row.type, schemaVersion: row.schema_version, data: JSON.parse(row.data_text) as JsonValue, streamPosition: Number(row.stream_position) };
+}
 
 type Metadata = { correlationId?: string; causationId?: string; headers?: Headers };
 

@@ -1,4 +1,4 @@
-import { EMPTY_METADATA_JSON, type Headers, type JsonValue, type RecordedEvent } from '@eventfold/core';
+import { EMPTY_METADATA_JSON, type FoldableEvent, type Headers, type JsonValue, type RecordedEvent } from '@eventfold/core';
 
 export interface EventRow {
   global_position: number;
@@ -13,6 +13,20 @@ export interface EventRow {
 }
 
 export const EVENT_COLUMNS = 'global_position, stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at';
+
+/** The lean read for folds: what `evolve` and the upcasters' version check need, nothing else. */
+export const FOLD_COLUMNS = 'stream_position, type, schema_version, data';
+
+export interface FoldRow {
+  stream_position: number;
+  type: string;
+  schema_version: number;
+  data: string;
+}
+
+export function toFoldableEvent(row: FoldRow): FoldableEvent {
+  return { type: row.type, schemaVersion: row.schema_version, data: JSON.parse(row.data) as JsonValue, streamPosition: row.stream_position };
+}
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
   // The common case, no correlation and no headers, skips JSON.parse.

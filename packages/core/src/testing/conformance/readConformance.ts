@@ -43,6 +43,43 @@ export function readConformance(ctx: ConformanceContext): void {
       expect(await asOf('2027-01-01T00:00:00Z')).toEqual([1, 2, 3, 4]);
     });
 
+    it('the lean read for folds, where a store has one, returns what readStream returns for every range', async () => {
+      const clock = createManualClock(Date.parse('2026-03-01T00:00:00Z'));
+      const store = await ctx.open({ clock });
+      if (!store.readStreamForFold) return expect(store.readStreamForFold).toBeUndefined();
+      const s = newStreamId();
+      await store.appendToStream(s, [placed(1), { type: 'OrderShipped', schemaVersion: 3, data: { nested: { list: [1, 'two', null] } } }]);
+      clock.advance(60_000);
+      await store.appendToStream(s, [placed(3), placed(4)]);
+      await store.appendToStream(newStreamId(), [placed(99)]);
+      const options = [
+        {},
+        { fromVersion: 2 },
+        { toVersion: 3 },
+        { fromVersion: 2, toVersion: 3, direction: 'backwards' as const },
+        { maxCount: 1 },
+        { asOf: new Date('2026-03-01T00:00:30Z') },
+      ];
+      for (const option of options) {
+        const full = (await store.readStream(s, option)).map(({ type, schemaVersion, data, streamPosition }) => ({
+          type,
+          schemaVersion,
+          data,
+          streamPosition,
+        }));
+        const lean = (await store.readStreamForFold(s, option)).map(({ type, schemaVersion, data, streamPosition }) => ({
+          type,
+          schemaVersion,
+          data,
+          streamPosition,
+        }));
+        expect(lean, JSON.stringify(option)).toEqual(full);
+      }
+      expect((await store.readStreamForFold(s)).map((e) => e.streamPosition)).toEqual([1, 2, 3, 4]);
+      expect(await store.readStreamForFold(newStreamId('missing'))).toEqual([]);
+      await expect(store.readStreamForFold('', {})).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT' });
+    });
+
     it('reads all events in one global order from a checkpoint', async () => {
       const store = await ctx.open();
       const [a, b] = [newStreamId('a'), newStreamId('b')];
