@@ -1,18 +1,21 @@
 /**
  * Runs the orchestrated fulfilment saga on the saga machinery. Starts and replies arrive as
- * integration events on the saga's consumers and go straight to the saga engine (the saga log is
- * their inbox: each input's message id is recorded, so a redelivery changes nothing). The saga
- * runner keeps the durable timers: it fires due timeouts and retries, and re-schedules any timer a
- * crash left unwritten from the `SagaTimerScheduled` entries in the log. Commands leave through the
+ * integration events on the saga's consumers and go straight to a saga engine (the saga log is
+ * their inbox: each input's message id is recorded, so a redelivery changes nothing); that engine's
+ * timer writes are gathered (`bufferTimers`). The saga runner keeps the durable timers: it fires due
+ * timeouts and retries, and writes any timer a crash left unwritten from the `SagaTimerScheduled`
+ * entries in the log. Commands leave through the
  * relay (`fulfilmentCommandRoute`); the operator API reads and repairs saga instances.
  */
 import {
   type Clock,
   createInMemoryTimerStore,
+  createSagaEngine,
   createSagaOperator,
   createSagaRunner,
   defineBinding,
   type EventStore,
+  type RecordedEvent,
   type RelayRoute,
   type SagaOperator,
   type SagaRunner,
@@ -24,6 +27,7 @@ import type { PostgresEventStore } from '@eventfold/postgres';
 import type { SqliteEventStore } from '@eventfold/sqlite';
 import type { ShopConfig } from '../config/loadConfig.js';
 import type { IntegrationMessage } from '../contracts/integrationEvents.js';
+import { type BufferedTimers, bufferTimers } from './bufferTimers.js';
 import { FULFILMENT_INPUTS, FULFILMENT_SAGA, fulfilmentSaga } from './fulfilmentSaga.js';
 
 /** Where the saga's consumers hand over what they receive. */
@@ -71,17 +75,24 @@ const NOT_FOR_THE_RUNNER = '$FulfilmentInputDeliveredByConsumer';
 
 /**
  * The log as the runner sees it: starts and replies are delivered by the consumers, so the runner
- * must not handle them a second time; it only needs the saga log's own timer entries.
+ * must not handle them a second time; it only needs the saga log's timer entries, and of those only
+ * the ones this process has not written already.
  */
-function timerView(store: EventStore): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
+function timerView(store: EventStore, buffered: BufferedTimers): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
   const prefix = sagaStreamId(FULFILMENT_SAGA, '');
+  const skip = (e: RecordedEvent) =>
+    e.streamId.startsWith(prefix)
+      ? e.type === 'SagaTimerScheduled' && buffered.takeWritten((e.data as { timerId: string }).timerId)
+      : FULFILMENT_INPUTS.has(e.type);
   return {
     readStream: (streamId, options) => store.readStream(streamId, options),
     appendToStream: (streamId, events, options) => store.appendToStream(streamId, events, options),
     checkpoints: store.checkpoints,
     async readAll(options) {
+      // Timers the reply path gathered are written first; those the runner then need not write again.
+      await buffered.flush();
       const events = await store.readAll(options);
-      return events.map((e) => (FULFILMENT_INPUTS.has(e.type) && !e.streamId.startsWith(prefix) ? { ...e, type: NOT_FOR_THE_RUNNER } : e));
+      return events.map((e) => (skip(e) ? { ...e, type: NOT_FOR_THE_RUNNER } : e));
     },
   };
 }
@@ -94,8 +105,9 @@ function timerView(store: EventStore): Pick<EventStore, 'readAll' | 'readStream'
 export async function createFulfilment(options: FulfilmentOptions): Promise<Fulfilment> {
   const { store, clock } = options;
   const timers = await timerStoreFor(options.config, store, clock);
+  const buffered = bufferTimers(timers, options.onError ? { onError: options.onError } : {});
   const runner = createSagaRunner({
-    store: timerView(store),
+    store: timerView(store, buffered),
     saga: fulfilmentSaga,
     timers,
     clock,
@@ -103,7 +115,8 @@ export async function createFulfilment(options: FulfilmentOptions): Promise<Fulf
     ...(options.onError ? { onError: options.onError } : {}),
   });
   const operator = createSagaOperator({ store, saga: fulfilmentSaga, timers, clock });
-  const { engine } = runner;
+  // The reply path's engine: the same saga and store, its timer writes gathered (see bufferTimers).
+  const engine = createSagaEngine({ store, saga: fulfilmentSaga, timers: buffered, clock, random: Math.random });
   // One saga instance's inputs one after another in this process: replies from four consumers would
   // otherwise meet at the saga log's version and retry. Other processes are arbitrated by the store.
   const tails = new Map<string, Promise<unknown>>();
@@ -133,6 +146,7 @@ export async function createFulfilment(options: FulfilmentOptions): Promise<Fulf
     async stop() {
       await runner.stop();
       await started;
+      await buffered.close();
     },
   };
 }

@@ -1,0 +1,52 @@
+import { createInMemoryTimerStore, type DurableTimer, EventfoldError } from '@eventfold/core';
+import { describe, expect, test } from 'vitest';
+import { bufferTimers } from './bufferTimers.js';
+
+const timer = (id: string, dueAt = 1_000): DurableTimer => ({ id, owner: 'saga:Fulfilment', key: 'o1', dueAt: new Date(dueAt), payload: { sagaId: 'o1' } });
+
+describe('bufferTimers', () => {
+  test('gathers schedules and fired marks, writes them on flush, and remembers what it wrote once', async () => {
+    const inner = createInMemoryTimerStore();
+    const timers = bufferTimers(inner, { flushMs: 60_000 });
+    await timers.schedule([timer('a'), timer('b')]);
+    await timers.markFired(['a']);
+    expect(inner.all()).toEqual([]);
+    await timers.flush();
+    expect(inner.all().map((t) => [t.timer.id, t.fired])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+    expect(timers.takeWritten('b')).toBe(true);
+    expect(timers.takeWritten('b')).toBe(false); // forgotten: a second look writes it again (insert-or-ignore)
+    expect(timers.takeWritten('never')).toBe(false);
+    expect((await timers.due('saga:Fulfilment', new Date(2_000))).map((t) => t.id)).toEqual(['b']);
+    await timers.close();
+  });
+
+  test('flushes by itself after flushMs, and keeps what a failed write did not store', async () => {
+    const inner = createInMemoryTimerStore();
+    let failures = 1;
+    const errors: unknown[] = [];
+    const flaky = {
+      ...inner,
+      async schedule(list: readonly DurableTimer[]) {
+        if (failures-- > 0) throw new EventfoldError('EVENTFOLD_STORE_UNAVAILABLE', 'down', { retryable: true });
+        await inner.schedule(list);
+      },
+    };
+    const timers = bufferTimers(flaky, { flushMs: 5, onError: (e) => errors.push(e) });
+    await timers.schedule([timer('c')]);
+    await expect(timers.flush()).rejects.toMatchObject({ code: 'EVENTFOLD_STORE_UNAVAILABLE' });
+    expect(inner.all()).toEqual([]);
+    await timers.schedule([timer('d')]);
+    for (let i = 0; i < 100 && inner.all().length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(inner.all().map((t) => t.timer.id)).toEqual(['c', 'd']);
+    await timers.close();
+  });
+
+  test('rejects a malformed timer at once', async () => {
+    const timers = bufferTimers(createInMemoryTimerStore());
+    await expect(timers.schedule([{ ...timer('x'), id: '' }])).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT' });
+    await timers.close();
+  });
+});
