@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type Clock,
+  createDirectTransport,
   createInMemoryEventStore,
   createInMemoryRelayLease,
   createStoreTransport,
@@ -35,6 +36,13 @@ export interface InfrastructureOptions {
   readModelPath?: string;
   /** Name of this process in broker connections. */
   processName?: string;
+  /**
+   * Which in-process transport `inproc:` means when this process runs all four services: 'direct'
+   * (default: the relay hands messages to the consumers and checkpoints once they handled them) or
+   * 'store' (each message is written to the store and read back by each consumer group). A process
+   * running only some services always uses 'store', which also reaches consumers in other processes.
+   */
+  inproc?: 'direct' | 'store';
 }
 
 export async function openInfrastructure(config: ShopConfig, options: InfrastructureOptions = {}): Promise<Infrastructure> {
@@ -65,7 +73,10 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
   }
   let transport: Transport;
   if (config.transport.kind === 'inproc') {
-    transport = createStoreTransport({ store, clock, pollIntervalMs: 100 });
+    // Every consumer is in this process: the event log plus the relay's checkpoint are the durable
+    // copy, and nothing needs writing per message (docs/shop.md, "Load and benchmarks").
+    const direct = (options.inproc ?? 'direct') === 'direct' && config.services.length === 4;
+    transport = direct ? createDirectTransport({ store, clock }) : createStoreTransport({ store, clock, pollIntervalMs: 100 });
   } else if (config.transport.kind === 'kafka') {
     const { createKafkaTransport } = await import('@eventfold/kafka');
     transport = createKafkaTransport({ brokers: config.transport.brokers, clientId: options.processName ?? 'eventfold-shop', clock });

@@ -19,13 +19,19 @@ export interface PlaceOrderInput {
   paymentToken: string;
 }
 
+/**
+ * Aggregates kept in memory per repository between commands (an order's streams see several commands
+ * within seconds). Version-checked by every append, so another process's writes are never missed.
+ */
+const KEPT_AGGREGATES = 20_000;
+
 function repositories(store: EventStore) {
   return {
-    orders: serializeByStream(createRepository({ store, decider: orderDecider, maxAttempts: 10 })),
-    payments: serializeByStream(createRepository({ store, decider: paymentDecider, maxAttempts: 10 })),
-    stock: serializeByStream(createRepository({ store, decider: stockDecider, snapshots: stockSnapshots, maxAttempts: 50 })),
-    reservations: serializeByStream(createRepository({ store, decider: reservationDecider, maxAttempts: 10 })),
-    shipments: serializeByStream(createRepository({ store, decider: shipmentDecider, maxAttempts: 10 })),
+    orders: serializeByStream(createRepository({ store, decider: orderDecider, maxAttempts: 10, cacheSize: KEPT_AGGREGATES })),
+    payments: serializeByStream(createRepository({ store, decider: paymentDecider, maxAttempts: 10, cacheSize: KEPT_AGGREGATES })),
+    stock: serializeByStream(createRepository({ store, decider: stockDecider, snapshots: stockSnapshots, maxAttempts: 50, cacheSize: KEPT_AGGREGATES })),
+    reservations: serializeByStream(createRepository({ store, decider: reservationDecider, maxAttempts: 10, cacheSize: KEPT_AGGREGATES })),
+    shipments: serializeByStream(createRepository({ store, decider: shipmentDecider, maxAttempts: 10, cacheSize: KEPT_AGGREGATES })),
   };
 }
 export type ShopRepositories = ReturnType<typeof repositories>;

@@ -137,6 +137,7 @@ export {
   type ListDeadLettersOptions,
   toDeadLetterMessage,
 } from './messaging/deadLetter.js';
+export { createDirectTransport, type DirectTransportOptions } from './messaging/directTransport.js';
 export { createInMemoryInbox, type InMemoryInbox } from './messaging/inMemoryInbox.js';
 export { createInMemoryTransport, type InMemoryTransport, type InMemoryTransportOptions } from './messaging/inMemoryTransport.js';
 export {

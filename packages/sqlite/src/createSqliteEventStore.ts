@@ -28,6 +28,7 @@ import {
   type GlobalPosition,
   type JsonValue,
   matchesExpectedVersion,
+  type PreparedAppend,
   prepareAppend,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -37,7 +38,9 @@ import {
   systemClock,
 } from '@eventfold/core';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import { createGroupCommit } from './internal/groupCommit.js';
 import { migrate } from './internal/migrations.js';
+import { RecentEvents } from './internal/recentEvents.js';
 import { EVENT_COLUMNS, type EventRow, FOLD_COLUMNS, type FoldRow, toFoldableEvent, toRecordedEvent } from './internal/rows.js';
 
 export interface SqliteEventStoreOptions extends AppendLimits {
@@ -48,6 +51,11 @@ export interface SqliteEventStoreOptions extends AppendLimits {
   clock?: Clock;
   /** How long a writer waits for another process's write lock before failing, in ms. Default 5,000. */
   busyTimeoutMs?: number;
+  /**
+   * How many of the events this store object appended it keeps in memory, so `readAll` readers that
+   * follow the head (relay, projections, consumers) get them without a query. Default 10,000; 0 turns it off.
+   */
+  recentEvents?: number;
 }
 
 /** Synchronous operations inside one SQLite transaction, for writes that must commit together. */
@@ -62,6 +70,14 @@ export interface SqliteEventStore extends EventStore {
   readonly db: Database;
   /** Runs `fn` in one IMMEDIATE transaction: all its writes commit together or not at all. */
   transaction<T>(fn: (tx: SqliteTransaction) => T): T;
+  /**
+   * Runs `fn` like `transaction`, but in the next group commit: one transaction shared with the
+   * appends and writes queued in this turn of the event loop, `fn` in a savepoint of its own (when it
+   * throws, only its writes are undone). Resolves once that transaction committed.
+   */
+  write<T>(fn: (tx: SqliteTransaction) => T): Promise<T>;
+  /** Calls `listener` after each commit of new events through this store object (a relay wakes on it); returns the unsubscribe. */
+  onAppend(listener: () => void): () => void;
 }
 
 function isSqliteError(error: unknown, code: string): boolean {
@@ -95,6 +111,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
   migrate(db);
 
   const notifier = createNotifier();
+  const appendListeners = new Set<() => void>();
+  const appended = () => {
+    notifier.notify();
+    for (const listener of appendListeners) listener();
+  };
   let closed = false;
   const ensureOpen = () => {
     if (closed) throw new EventfoldError('EVENTFOLD_STORE_CLOSED', 'This event store has been closed; create a new one.');
@@ -137,8 +158,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     );
   }
 
+  /** What the last append prepared (group commit keeps it for the recent-events cache). */
+  let lastPrepared: PreparedAppend | undefined;
   const appendInTransaction = db.transaction((streamId: string, events: readonly EventToAppend<string, unknown>[], opts: AppendOptions): AppendResult => {
     const prepared = prepareAppend(streamId, events, opts.expectedVersion === undefined ? 'any' : opts.expectedVersion, clock, options);
+    lastPrepared = prepared;
     const current = q.version.get(streamId) as number;
     if (!matchesExpectedVersion(prepared.expectedVersion, current)) {
       // A retried append of stored events is acknowledged, whatever version it expected.
@@ -176,6 +200,46 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     try {
       // .immediate takes the write lock up front, so version check and insert cannot interleave with another process.
       return db.inTransaction ? appendInTransaction(streamId, events, opts) : appendInTransaction.immediate(streamId, events, opts);
+    } catch (error) {
+      if (error instanceof DuplicateBatch) return alreadyStored(streamId, error.eventIds);
+      throw translate(error);
+    }
+  }
+
+  const recent = new RecentEvents(options.recentEvents ?? 10_000);
+  const group = createGroupCommit({
+    db,
+    closedError: () => (closed ? new EventfoldError('EVENTFOLD_STORE_CLOSED', 'This event store has been closed; create a new one.') : undefined),
+    afterCommit: () => appended(),
+  });
+
+  async function groupAppend(streamId: string, events: readonly EventToAppend<string, unknown>[], opts: AppendOptions): Promise<AppendResult> {
+    let prepared: PreparedAppend | undefined;
+    try {
+      return await group.write({
+        run() {
+          lastPrepared = undefined;
+          try {
+            return appendInTransaction(streamId, events, opts);
+          } finally {
+            // Set by the append as it ran (TypeScript cannot see that through the call).
+            prepared = lastPrepared as PreparedAppend | undefined;
+          }
+        },
+        committed(result) {
+          if (result.alreadyStored || prepared === undefined) return;
+          // One append's rows get consecutive positions: it inserts them one after another under the write lock.
+          const n = prepared.events.length;
+          const last = Number(result.globalPosition);
+          recent.add(
+            streamId,
+            result.nextExpectedVersion - n + 1,
+            prepared.events,
+            prepared.events.map((_, i) => last - n + 1 + i),
+            prepared.occurredAt,
+          );
+        },
+      });
     } catch (error) {
       if (error instanceof DuplicateBatch) return alreadyStored(streamId, error.eventIds);
       throw translate(error);
@@ -223,6 +287,8 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
   function readAllSync(opts: ReadAllOptions): RecordedEvent[] {
     const after = opts.after ?? START;
     if (after > BigInt(Number.MAX_SAFE_INTEGER)) return [];
+    const cached = recent.read(Number(after), opts.maxCount ?? 1000);
+    if (cached !== undefined) return cached;
     return (q.readAll.all(Number(after), opts.maxCount ?? 1000) as EventRow[]).map(toRecordedEvent);
   }
 
@@ -262,8 +328,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     async save(snapshot) {
       ensureOpen();
       assertSnapshot(snapshot);
+      const state = JSON.stringify(snapshot.state);
       try {
-        q.saveSnapshot.run(snapshot.streamId, snapshot.streamVersion, snapshot.stateVersion, JSON.stringify(snapshot.state), clock.now().getTime());
+        await group.write({ run: () => q.saveSnapshot.run(snapshot.streamId, snapshot.streamVersion, snapshot.stateVersion, state, clock.now().getTime()) });
       } catch (error) {
         throw translate(error);
       }
@@ -295,7 +362,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     },
     async store(name, position, opts) {
       ensureOpen();
-      storeCheckpointSync(name, position, opts);
+      assertCheckpointName(name);
+      assertPosition(position);
+      await group.write({ run: () => storeCheckpointSync(name, position, opts) });
     },
     async delete(name) {
       ensureOpen();
@@ -312,8 +381,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
   return {
     db,
     async appendToStream(streamId, events, opts) {
+      ensureOpen();
+      if (!db.inTransaction) return groupAppend(streamId, events, opts ?? {});
+      // Called from inside a caller's transaction: it commits (or rolls back) with it.
       const result = appendSync(streamId, events, opts);
-      if (!result.alreadyStored) notifier.notify();
+      if (!result.alreadyStored) appended();
       return result;
     },
     async readStream(streamId, opts = {}) {
@@ -344,11 +416,25 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     },
     snapshots,
     checkpoints,
+    onAppend(listener) {
+      appendListeners.add(listener);
+      return () => appendListeners.delete(listener);
+    },
+    async write(fn) {
+      ensureOpen();
+      try {
+        return await group.write({
+          run: () => fn({ db, appendToStream: appendSync, loadCheckpoint: loadCheckpointSync, storeCheckpoint: storeCheckpointSync }),
+        });
+      } catch (error) {
+        throw translate(error);
+      }
+    },
     transaction(fn) {
       ensureOpen();
       try {
         const result = db.inTransaction ? runTransaction(fn) : runTransaction.immediate(fn);
-        notifier.notify();
+        appended();
         return result as ReturnType<typeof fn>;
       } catch (error) {
         throw translate(error);
@@ -357,6 +443,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions = {}): S
     async close() {
       if (closed) return;
       closed = true;
+      recent.clear();
       notifier.notify();
       if (ownsDatabase) db.close();
     },

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   console.log(`Load: ${orders} orders at ${rate === 0 ? 'max' : `${rate}/s`} · store ${config.store.kind} · saga ${config.sagaStyle}`);
   const tty = process.stdout.isTTY;
   let lastLine = 0;
+  const cpuBefore = process.cpuUsage();
   const result = await driveOrders(shop, app, {
     orders,
     rate,
@@ -70,11 +71,15 @@ async function main(): Promise<void> {
     },
   });
   if (tty) process.stdout.write('\n');
+  const cpu = process.cpuUsage(cpuBefore);
   const { latencyMs: l } = result;
   console.log(
     `Completed ${orders - result.unfinished}/${orders} orders in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.throughput.toFixed(0)} orders/s`,
   );
   console.log(`Latency placed → terminal: p50 ${l.p50.toFixed(0)} ms · p90 ${l.p90.toFixed(0)} ms · p99 ${l.p99.toFixed(0)} ms · max ${l.max.toFixed(0)} ms`);
+  // CPU per order is what a shared or busy machine does not distort: the ceiling is 1,000 ms ÷ this on one core.
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  console.log(`CPU: ${(cpuMs / orders).toFixed(2)} ms per order (${(cpuMs / 1000).toFixed(1)} s user+system in ${(result.elapsedMs / 1000).toFixed(1)} s)`);
   console.log(
     `Outcomes: ${Object.entries(result.outcomes)
       .map(([k, v]) => `${k} ${v}`)

@@ -94,9 +94,83 @@ describe('createRepository', () => {
     expect(await store.snapshots.load('counter-c1')).toMatchObject({ streamVersion: 2, state: { total: 110 } });
   });
 
+  describe('cacheSize: aggregates kept in memory between commands', () => {
+    /** Counts the store's stream reads, so a test can tell a kept state from a load. */
+    function countingStore() {
+      const inner = createInMemoryEventStore();
+      const reads = { count: 0 };
+      const store: EventStore = Object.setPrototypeOf(
+        {
+          async readStream(...args: Parameters<EventStore['readStream']>) {
+            reads.count++;
+            return inner.readStream(...args);
+          },
+          readStreamForFold: undefined,
+        },
+        inner,
+      );
+      return { inner, store, reads };
+    }
+
+    test('a kept aggregate decides without reading its stream, and gives the same results', async () => {
+      const { store, reads } = countingStore();
+      const kept = createRepository({ store, decider: counterDecider, cacheSize: 10 });
+      for (let i = 1; i <= 5; i++) await kept.handle('c1', add(i));
+      expect(reads.count).toBe(1); // the first command's load only
+      const replayed = await createRepository({ store, decider: counterDecider }).load('c1');
+      expect((await kept.load('c1')).state).toEqual(replayed.state);
+      expect(await kept.handle('c1', add(6))).toMatchObject({ nextExpectedVersion: 6, attempts: 1, state: { total: 21 } });
+    });
+
+    test('another writer moves the stream: the append conflicts, the entry is dropped and the retry decides on the stored state', async () => {
+      const { inner, store } = countingStore();
+      const kept = createRepository({ store, decider: counterDecider, cacheSize: 10 });
+      await kept.handle('c1', add(1));
+      await createRepository({ store: inner, decider: counterDecider }).handle('c1', add(100));
+      const result = await kept.handle('c1', add(2));
+      expect(result).toMatchObject({ attempts: 2, nextExpectedVersion: 3, state: { total: 103, amounts: [1, 100, 2] } });
+      // With one attempt only, the stale entry surfaces as the conflict it is — and is gone afterwards.
+      const once = createRepository({ store, decider: counterDecider, cacheSize: 10, maxAttempts: 1 });
+      await once.handle('c2', add(1));
+      await inner.appendToStream('counter-c2', [{ type: 'CounterAdded', data: { amount: 5 } }]);
+      await expect(once.handle('c2', add(1))).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(once.handle('c2', add(1))).resolves.toMatchObject({ state: { total: 7 } });
+    });
+
+    test('load() folds in events another writer appended after the kept version', async () => {
+      const { inner, store } = countingStore();
+      const kept = createRepository({ store, decider: counterDecider, cacheSize: 10 });
+      await kept.handle('c1', add(1));
+      await inner.appendToStream('counter-c1', [{ type: 'CounterAdded', data: { amount: 10 } }]);
+      expect(await kept.load('c1')).toMatchObject({ version: 2, state: { total: 11, amounts: [1, 10] } });
+      expect(await kept.load('c1', { toVersion: 1 })).toMatchObject({ version: 1, state: { total: 1 } });
+    });
+
+    test('only the most recently used aggregates are kept', async () => {
+      const { store, reads } = countingStore();
+      const kept = createRepository({ store, decider: counterDecider, cacheSize: 2 });
+      for (const id of ['a', 'b', 'c']) await kept.handle(id, add(1));
+      reads.count = 0;
+      await kept.handle('c', add(1));
+      await kept.handle('b', add(1));
+      expect(reads.count).toBe(0);
+      await kept.handle('a', add(1)); // pushed out by c: loaded again
+      expect(reads.count).toBe(1);
+    });
+
+    test('snapshots are still taken every N events', async () => {
+      const store = createInMemoryEventStore();
+      const snapshots = defineSnapshotPolicy<{ total: number; amounts: number[] }>({ everyEvents: 10, stateVersion: 1 });
+      const kept = createRepository({ store, decider: counterDecider, snapshots, cacheSize: 5 });
+      for (let i = 1; i <= 25; i++) await kept.handle('c1', add(i));
+      expect(await store.snapshots.load('counter-c1')).toMatchObject({ streamVersion: 20 });
+    });
+  });
+
   test('bad options are typed errors that say what to fix', () => {
     const store = createInMemoryEventStore();
     expect(() => createRepository({ store, decider: counterDecider, maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => createRepository({ store, decider: counterDecider, cacheSize: -1 })).toThrow(/cacheSize/);
     expect(() => defineSnapshotPolicy({ stateVersion: 1 })).toThrow(/everyEvents/);
     expect(() => defineSnapshotPolicy({ everyEvents: 10, stateVersion: 0 })).toThrow(/stateVersion/);
   });

@@ -1,10 +1,11 @@
 /**
  * Command handling for one aggregate type: load (snapshot + events) → decide → append with the
  * expected version. A concurrency conflict reloads and decides again, up to `maxAttempts`.
+ * Optionally the states of recently used aggregates stay in memory between commands (`cacheSize`).
  */
 
 import { currentMessageContext } from '../cqrs/messageContext.js';
-import type { EventToAppend, GlobalPosition, Headers } from '../envelope.js';
+import type { EventToAppend, GlobalPosition, Headers, RecordedEvent } from '../envelope.js';
 import { ConcurrencyError, InvalidInputError, isEventfoldError } from '../errors.js';
 import type { EventStore } from '../eventStore.js';
 import type { ExpectedVersion } from '../expectedVersion.js';
@@ -22,6 +23,14 @@ export interface RepositoryOptions<TState, TCommand extends Command, TEvent exte
   snapshots?: SnapshotPolicy<TState>;
   /** Attempts on a concurrency conflict, the first included. Default 3; 1 disables retry. */
   maxAttempts?: number;
+  /**
+   * Keep the state and version of up to this many recently used aggregates in memory (least recently
+   * used out first). A command then decides on the kept state and appends expecting the kept version:
+   * if anyone else moved the stream meanwhile, the store refuses the append, the entry is dropped and
+   * the retry loads from the store — a decision never rests on a stale state. `load()` asks the store
+   * for events after the kept version (usually none) instead of replaying the stream. Default 0 (off).
+   */
+  cacheSize?: number;
 }
 
 export interface HandleOptions {
@@ -63,15 +72,38 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
   const upcasters = options.upcasters ?? noUpcasters;
   const maxAttempts = options.maxAttempts ?? 3;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new InvalidInputError('maxAttempts', 'must be a whole number ≥ 1.');
+  const cacheSize = options.cacheSize ?? 0;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new InvalidInputError('cacheSize', 'must be a whole number ≥ 0 (0 keeps nothing).');
   const prefix = decider.name.toLowerCase();
   const streamIdOf = options.streamId ?? ((id: string) => `${prefix}-${id}`);
+  const cache = createStateCache<LoadedAggregate<TState>>(cacheSize);
 
-  const load = (id: string, loadOptions: { toVersion?: number; asOf?: Date } = {}) =>
-    loadAggregate(store, streamIdOf(id), decider, { upcasters, ...(snapshots ? { snapshots } : {}), ...loadOptions });
+  const loadFromStore = async (streamId: string, loadOptions: { toVersion?: number; asOf?: Date } = {}) => {
+    const loaded = await loadAggregate(store, streamId, decider, { upcasters, ...(snapshots ? { snapshots } : {}), ...loadOptions });
+    if (loadOptions.toVersion === undefined && loadOptions.asOf === undefined) cache.set(streamId, loaded);
+    return loaded;
+  };
+
+  const load = async (id: string, loadOptions: { toVersion?: number; asOf?: Date } = {}): Promise<LoadedAggregate<TState>> => {
+    const streamId = streamIdOf(id);
+    const kept = loadOptions.toVersion === undefined && loadOptions.asOf === undefined ? cache.get(streamId) : undefined;
+    if (kept === undefined) return loadFromStore(streamId, loadOptions);
+    // Another writer may have appended since: fold in what came after the kept version.
+    const newer = await store.readStream(streamId, { fromVersion: kept.version + 1 });
+    if (newer.length === 0) return kept;
+    let state = kept.state;
+    for (const raw of newer) state = decider.evolve(state, upcasters.upcast(raw) as RecordedEvent & TEvent);
+    const caughtUp = { ...kept, state, version: (newer[newer.length - 1] as RecordedEvent).streamPosition, replayed: newer.length };
+    cache.set(streamId, caughtUp);
+    return caughtUp;
+  };
 
   async function handleOnce(id: string, command: TCommand, handleOptions: HandleOptions, attempts: number): Promise<HandleResult<TState, TEvent>> {
     const streamId = streamIdOf(id);
-    const loaded = await load(id);
+    // The kept state is trusted only on a first attempt without an explicit expected version: the
+    // append's expected version checks it; a conflict drops it and the retry loads from the store.
+    const kept = attempts === 1 && handleOptions.expectedVersion === undefined ? cache.get(streamId) : undefined;
+    const loaded = kept ?? (await loadFromStore(streamId));
     const events = toEventList(decider.decide(command, loaded.state));
     if (events.length === 0) {
       return { events, state: loaded.state, nextExpectedVersion: loaded.version, globalPosition: undefined, attempts };
@@ -94,8 +126,15 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
     if (handleOptions.expectedVersion !== undefined && typeof handleOptions.expectedVersion === 'number' && handleOptions.expectedVersion !== loaded.version) {
       throw new ConcurrencyError(streamId, handleOptions.expectedVersion, loaded.version);
     }
-    const appended = await store.appendToStream(streamId, toAppend, { expectedVersion });
+    let appended: Awaited<ReturnType<EventStore['appendToStream']>>;
+    try {
+      appended = await store.appendToStream(streamId, toAppend, { expectedVersion });
+    } catch (error) {
+      cache.delete(streamId);
+      throw error;
+    }
     const state = fold(decider, loaded.state, events);
+    let snapshotVersion = loaded.snapshotVersion;
     if (
       snapshots?.shouldSnapshot({
         state,
@@ -110,7 +149,11 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
         stateVersion: snapshots.stateVersion,
         state: snapshots.toSnapshot(state),
       });
+      snapshotVersion = appended.nextExpectedVersion;
     }
+    // An idempotent retry acknowledged as already stored says nothing certain about the state: forget it.
+    if (appended.alreadyStored) cache.delete(streamId);
+    else cache.set(streamId, { state, version: appended.nextExpectedVersion, snapshotVersion, replayed: 0 });
     return { events, state, nextExpectedVersion: appended.nextExpectedVersion, globalPosition: appended.globalPosition, attempts };
   }
 
@@ -126,6 +169,31 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
           if (attempt >= retry || !isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) throw error;
         }
       }
+    },
+  };
+}
+
+/** A least-recently-used map of aggregate states by stream id; size 0 keeps nothing. */
+function createStateCache<T>(size: number) {
+  const entries = new Map<string, T>();
+  return {
+    get(key: string): T | undefined {
+      const entry = entries.get(key);
+      if (entry !== undefined) {
+        // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
+        entries.delete(key);
+        entries.set(key, entry);
+      }
+      return entry;
+    },
+    set(key: string, entry: T): void {
+      if (size === 0) return;
+      entries.delete(key);
+      entries.set(key, entry);
+      if (entries.size > size) entries.delete(entries.keys().next().value as string);
+    },
+    delete(key: string): void {
+      entries.delete(key);
     },
   };
 }

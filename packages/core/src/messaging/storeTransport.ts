@@ -6,22 +6,14 @@
  * Streams it writes start with `$` (system streams); the relay skips them.
  */
 import { type Clock, systemClock } from '../clock.js';
-import { ConcurrencyError, EventfoldError, isEventfoldError } from '../errors.js';
+import { EventfoldError, isEventfoldError } from '../errors.js';
 import type { EventStore } from '../eventStore.js';
 import { createNotifier } from '../subscription.js';
 import { uuidv7 } from '../uuidv7.js';
 import { type Binding, defineBinding, requireGroup } from './bindings.js';
-import { type DeadLetter, type DeadLetterQueue, fromDeadLetterMessage } from './deadLetter.js';
+import { createStoreDeadLetters } from './internal/storeDeadLetters.js';
 import { StoreGroupRunner } from './internal/storeGroupRunner.js';
-import {
-  checkpointName,
-  DEAD_LETTER_REMOVED,
-  DEAD_LETTERED,
-  deadLetterStream,
-  destinationPrefix,
-  eventToStoredMessage,
-  messageToEvent,
-} from './internal/storeMessageCodec.js';
+import { checkpointName, DEAD_LETTERED, deadLetterStream, destinationPrefix, messageToEvent } from './internal/storeMessageCodec.js';
 import { assertOutgoingMessage, type OutgoingMessage } from './message.js';
 import { createRetryPolicy } from './retryPolicy.js';
 import { type Sleep, systemSleep } from './timers.js';
@@ -78,66 +70,11 @@ export function createStoreTransport(options: StoreTransportOptions): Transport 
     published.notify();
   };
 
-  const readLetters = async (binding: Binding) => {
-    const stream = deadLetterStream(binding.destination, requireGroup(binding));
-    const events = await store.readStream(stream);
-    const letters = new Map<string, DeadLetter>();
-    for (const event of events) {
-      if (event.type === DEAD_LETTERED) {
-        const message = eventToStoredMessage(event);
-        if (message !== undefined) letters.set(event.eventId, fromDeadLetterMessage(event.eventId, message));
-      } else if (event.type === DEAD_LETTER_REMOVED) {
-        letters.delete(String((event.data as { deadLetterId?: unknown }).deadLetterId));
-      }
-    }
-    return { stream, version: events.length === 0 ? 0 : (events.at(-1)?.streamPosition ?? 0), letters: [...letters.values()] };
-  };
-  /** Removes letters with a compare-and-set on the DLQ stream; resolves with the ones this call removed. */
-  const remove = async (binding: Binding, ids: readonly string[] | undefined, before?: (chosen: DeadLetter[]) => Promise<void>) => {
-    for (;;) {
-      const { stream, version, letters } = await readLetters(binding);
-      const wanted = ids;
-      const chosen = wanted === undefined ? letters : letters.filter((l) => wanted.includes(l.deadLetterId));
-      if (chosen.length === 0) return chosen;
-      await before?.(chosen);
-      try {
-        await store.appendToStream(
-          stream,
-          chosen.map((l) => ({ type: DEAD_LETTER_REMOVED, data: { deadLetterId: l.deadLetterId } })),
-          { expectedVersion: version },
-        );
-        return chosen;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        // Someone else changed the DLQ (another replay or purge): look again. A duplicate publish is deduped by inboxes.
-        before = undefined;
-        const again = await readLetters(binding);
-        const stillThere = chosen.filter((c) => again.letters.some((l) => l.deadLetterId === c.deadLetterId));
-        if (stillThere.length === 0) return [];
-        ids = stillThere.map((l) => l.deadLetterId);
-      }
-    }
-  };
-
-  const deadLetters: DeadLetterQueue = {
-    async list(binding, listOptions = {}) {
-      return (await readLetters(binding)).letters.slice(0, listOptions.limit ?? 100);
-    },
-    async inspect(binding, id) {
-      return (await readLetters(binding)).letters.find((l) => l.deadLetterId === id);
-    },
-    async replay(binding, ids) {
-      assertOpen();
-      // Publish first, then remove: a crash in between replays twice (inboxes dedupe) instead of losing the letter.
-      const removed = await remove(binding, ids, async (chosen) => {
-        for (const letter of chosen) await publishTo(letter.origin, [letter.message]);
-      });
-      return removed.length;
-    },
-    async purge(binding, ids) {
-      return (await remove(binding, ids)).length;
-    },
-  };
+  const deadLetters = createStoreDeadLetters({
+    store,
+    assertOpen,
+    redeliver: (_binding, letter) => publishTo(letter.origin, [letter.message]),
+  });
 
   return {
     binder,

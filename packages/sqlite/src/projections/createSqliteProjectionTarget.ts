@@ -1,6 +1,6 @@
 /**
  * The SQLite projection target: read-model writes and the checkpoint commit in one IMMEDIATE
- * transaction of the store's database, so a crash (even SIGKILL) between events and checkpoint is
+ * transaction of the store's database (a savepoint of the store's next group commit), so a crash (even SIGKILL) between events and checkpoint is
  * impossible — the exactly-once guarantee. Handlers get the better-sqlite3 Database and must be
  * synchronous, because better-sqlite3 transactions are.
  */
@@ -22,7 +22,8 @@ export function createSqliteProjectionTarget(store: SqliteEventStore): Projectio
   return {
     loadCheckpoint: (name) => store.checkpoints.load(name),
     async applyBatch(name, expected, next, apply) {
-      store.transaction((tx) => {
+      // In the next group commit: batches of several projections, appends and checkpoints share one commit.
+      await store.write((tx) => {
         const current = tx.loadCheckpoint(name) ?? null;
         if (current !== expected) throw new CheckpointConflictError(name, expected, current);
         assertSynchronous(apply(tx.db));

@@ -9,8 +9,11 @@ import { assertTimers, type Clock, type DurableTimer, type JsonValue, systemCloc
 import type { Database } from 'better-sqlite3';
 
 export interface SqliteTimerStoreOptions {
-  /** The store (or any holder of the better-sqlite3 connection) whose file keeps the timers. */
-  store: { readonly db: Database };
+  /**
+   * The store (or any holder of the better-sqlite3 connection) whose file keeps the timers. With the
+   * store's `write`, timer writes join its group commit instead of committing one by one.
+   */
+  store: { readonly db: Database; write?: (fn: () => void) => Promise<void> };
   clock?: Clock;
 }
 
@@ -55,10 +58,14 @@ export function createSqliteTimerStore(options: SqliteTimerStoreOptions): TimerS
   const fireAll = db.transaction((ids: readonly string[], at: number) => {
     for (const id of ids) q.fire.run(at, id);
   });
+  const write = async (fn: () => void): Promise<void> => {
+    if (options.store.write) await options.store.write(fn);
+    else fn();
+  };
   return {
     async schedule(timers) {
       assertTimers(timers);
-      scheduleAll(timers);
+      await write(() => scheduleAll(timers));
     },
     async due(owner, now, limit = 100) {
       return q.due.all(owner, now.getTime(), limit).map((r) => ({
@@ -70,7 +77,8 @@ export function createSqliteTimerStore(options: SqliteTimerStoreOptions): TimerS
       }));
     },
     async markFired(ids) {
-      fireAll(ids, clock.now().getTime());
+      const at = clock.now().getTime();
+      await write(() => fireAll(ids, at));
     },
     async pending(owner) {
       return q.pending.get(owner) ?? 0;
