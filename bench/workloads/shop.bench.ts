@@ -1,8 +1,10 @@
 /**
  * Issue 6 benchmark: orders completed per second end to end in embedded mode (one process, SQLite
  * file, in-process transport, HTTP through app.inject), placement → terminal state, with the usual
- * outcome mix. Orchestration is measured against choreography in the same run; p50/p99 latency of
- * each round is printed beside the harness's throughput lines. Target (issue 6): ≥ 1,000 orders/s.
+ * outcome mix. Orchestration is measured against choreography and against orchestration over the
+ * store transport (`inproc` = 'store', embedded mode's transport before the direct one) in the same
+ * run; p50/p99 latency and CPU per order of each round are printed beside the harness's throughput
+ * lines (CPU per order is what a busy shared machine distorts least). Target (issue 6): ≥ 1,000 orders/s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,16 +17,24 @@ import type { Measurement, Workload } from '../lib.js';
 
 const ORDERS = Number(process.env.BENCH_SHOP_ORDERS ?? 500);
 
-async function round(style: 'orchestration' | 'choreography'): Promise<Measurement> {
+async function round(style: 'orchestration' | 'choreography', inproc: 'direct' | 'store' = 'direct'): Promise<Measurement> {
   const dir = mkdtempSync(join(tmpdir(), 'eventfold-bench-shop-'));
-  const shop = await createShop(loadConfig({ EVENTFOLD_STORE: `sqlite:${join(dir, 'shop.db')}`, SHOP_SAGA_STYLE: style }), { onError: () => undefined });
+  const shop = await createShop(loadConfig({ EVENTFOLD_STORE: `sqlite:${join(dir, 'shop.db')}`, SHOP_SAGA_STYLE: style }), {
+    onError: () => undefined,
+    inproc,
+  });
   const app = createApi(shop);
   await app.ready();
   try {
+    const cpu = process.cpuUsage();
     const result = await driveOrders(shop, app, { orders: ORDERS, rate: 0, timeoutMs: 600_000 });
+    const { user, system } = process.cpuUsage(cpu);
     if (result.unfinished > 0) throw new Error(`${result.unfinished} of ${ORDERS} orders did not finish`);
     const { p50, p99 } = result.latencyMs;
-    process.stdout.write(`    shop ${style}: ${result.throughput.toFixed(0)} orders/s · p50 ${p50.toFixed(0)} ms · p99 ${p99.toFixed(0)} ms\n`);
+    const cpuPerOrder = (user + system) / 1000 / ORDERS;
+    process.stdout.write(
+      `    shop ${style} (${inproc}): ${result.throughput.toFixed(0)} orders/s · p50 ${p50.toFixed(0)} ms · p99 ${p99.toFixed(0)} ms · CPU ${cpuPerOrder.toFixed(2)} ms/order\n`,
+    );
     return { operations: ORDERS, ms: result.elapsedMs };
   } finally {
     await app.close();
@@ -37,10 +47,13 @@ export async function workloads(): Promise<Workload[]> {
   return [
     {
       id: 'shop.embedded.orders',
-      description: `${ORDERS} orders placed → terminal, embedded (SQLite + in-process transport), orchestration vs choreography`,
+      description: `${ORDERS} orders placed → terminal, embedded (SQLite + direct in-process transport): orchestration vs choreography vs orchestration over the store transport`,
       unit: 'orders',
       eventfold: { name: 'shop orchestration', run: () => round('orchestration') },
-      anchors: [{ name: 'shop choreography', run: () => round('choreography') }],
+      anchors: [
+        { name: 'shop choreography', run: () => round('choreography') },
+        { name: 'shop orchestration, store transport', run: () => round('orchestration', 'store') },
+      ],
       targets: [],
       rounds: 3,
       warmup: 0,
