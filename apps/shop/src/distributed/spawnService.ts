@@ -20,9 +20,9 @@ export interface ServiceProcess {
 export async function spawnService(
   service: ServiceName | 'all',
   env: Record<string, string>,
-  options: { onLine?: (line: string) => void; timeoutMs?: number } = {},
+  options: { onLine?: (line: string) => void; timeoutMs?: number /** Extra node flags, e.g. ['--cpu-prof']. */; execArgv?: string[] } = {},
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--conditions=@eventfold/source', '--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--conditions=@eventfold/source', '--import', 'tsx', MAIN], {
     env: { ...process.env, ...env, SHOP_SERVICES: service },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

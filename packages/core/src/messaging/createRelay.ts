@@ -27,10 +27,19 @@ export interface RelayRoute {
   toMessage?: (event: RecordedEvent, binding: Binding) => OutgoingMessage | undefined;
 }
 
+/**
+ * A store that tells listeners in this process about its appends (the PostgreSQL store does). A relay
+ * over such a store wakes at once after a local append instead of waiting for its next poll.
+ */
+export interface AppendListenable {
+  /** Calls `listener` after each append committed through this store object; returns the unsubscribe. */
+  onAppend(listener: () => void): () => void;
+}
+
 export interface RelayOptions {
   /** Names the checkpoint and the lease. One name per relay pipeline; all its processes share it. */
   name: string;
-  store: Pick<EventStore, 'readAll' | 'checkpoints'>;
+  store: Pick<EventStore, 'readAll' | 'checkpoints'> & Partial<AppendListenable>;
   /**
    * One transport, or transports by binder name (each route uses its binding's `binder`). Only
    * `publish` is used, so a `createThrottledPublisher(…)` can stand in to rate-limit the relay.
@@ -45,7 +54,10 @@ export interface RelayOptions {
   leaseTtlMs?: number;
   /** Events read and published per cycle. Default 500. */
   batchSize?: number;
-  /** Wait between polls when caught up, and between lease attempts on a standby, in ms. Default 100 / leaseTtlMs ÷ 3. */
+  /**
+   * Wait between polls when caught up, and between lease attempts on a standby, in ms. Default 100 /
+   * leaseTtlMs ÷ 3. An append in this process (`wake()`, or the store's `onAppend`) ends the wait early.
+   */
   pollIntervalMs?: number;
   /** Waits before retrying after a retryable failure (broker or store down), in ms. Default 1,000. */
   retryDelayMs?: number;
@@ -65,6 +77,8 @@ export interface Relay {
   start(): Promise<void>;
   /** Stops after the current cycle and releases the lease. */
   stop(): Promise<void>;
+  /** Ends the current wait between polls (there are new events to relay). */
+  wake(): void;
   /** Last checkpointed position this process knows of. */
   readonly position: GlobalPosition;
   /** Whether this process held the lease at its last cycle. */
@@ -110,6 +124,41 @@ export function createRelay(options: RelayOptions): Relay {
   let position: GlobalPosition = START;
   let leader = false;
   let running: Promise<void> | undefined;
+  // The lease is renewed (one write) only once a third of its TTL has passed, not on every cycle, and
+  // the checkpoint is re-read only when the lease is (re)taken: between renewals this process is the
+  // only writer of the checkpoint, and its compare-and-set still fences a holder whose lease lapsed.
+  const renewEveryMs = Math.max(1, Math.floor(ttl / 3));
+  let renewedAt = Number.NEGATIVE_INFINITY;
+  let known: { checkpoint: GlobalPosition | null } | undefined;
+  const holdLease = async (): Promise<boolean> => {
+    const now = clock.now().getTime();
+    if (leader && now - renewedAt < renewEveryMs) return true;
+    leader = await lease.tryAcquire(options.name, owner, ttl);
+    if (leader) renewedAt = now;
+    known = undefined;
+    return leader;
+  };
+  // Wake-ups: an append in this process ends the wait between polls at once.
+  let woken = false;
+  let wakeWait: AbortController | undefined;
+  const wake = () => {
+    woken = true;
+    wakeWait?.abort();
+  };
+  const unlisten = options.store.onAppend?.(wake);
+  const idle = async (ms: number, signal: AbortSignal) => {
+    if (woken || signal.aborted) return;
+    const wait = new AbortController();
+    wakeWait = wait;
+    const onAbort = () => wait.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await sleep(ms, wait.signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      wakeWait = undefined;
+    }
+  };
 
   const publishBatch = async (events: readonly RecordedEvent[]): Promise<number> => {
     const work: Promise<void>[] = [];
@@ -132,24 +181,26 @@ export function createRelay(options: RelayOptions): Relay {
   };
 
   const runOnce = async (): Promise<number> => {
-    leader = await lease.tryAcquire(options.name, owner, ttl);
-    if (!leader) return 0;
-    const checkpoint = (await options.store.checkpoints.load(options.name)) ?? null;
+    woken = false;
+    if (!(await holdLease())) return 0;
+    known ??= { checkpoint: (await options.store.checkpoints.load(options.name)) ?? null };
+    const checkpoint = known.checkpoint;
     position = checkpoint ?? START;
     const events = await options.store.readAll({ after: checkpoint ?? START, maxCount: batchSize });
     if (events.length === 0) return 0;
     const messages = await publishBatch(events);
     // Renew before moving the checkpoint: a holder whose lease lapsed mid-publish leaves it to the new holder.
-    leader = await lease.tryAcquire(options.name, owner, ttl);
-    if (!leader) return 0;
+    if (!(await holdLease())) return 0;
     const last = (events[events.length - 1] as RecordedEvent).globalPosition;
     try {
       await options.store.checkpoints.store(options.name, last, { expected: checkpoint });
     } catch (error) {
+      known = undefined;
       if (!isEventfoldError(error, 'EVENTFOLD_CHECKPOINT_CONFLICT')) throw error;
       leader = false; // another process moved it: it owns the range now
       return 0;
     }
+    known = { checkpoint: last };
     position = last;
     const batch = { from: checkpoint ?? START, to: last, events: events.length, messages };
     publishRelayPublished({ relay: options.name, ...batch });
@@ -171,9 +222,13 @@ export function createRelay(options: RelayOptions): Relay {
           await sleep(retryMs, signal);
           continue;
         }
-        if (relayed < batchSize) await sleep(leader ? pollMs : standbyMs, signal);
+        if (relayed < batchSize) {
+          if (leader) await idle(pollMs, signal);
+          else await sleep(standbyMs, signal);
+        }
       }
     } finally {
+      unlisten?.();
       if (leader) await lease.release(options.name, owner).catch(() => undefined);
       leader = false;
     }
@@ -181,6 +236,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   return {
     runOnce,
+    wake,
     start() {
       running ??= loop();
       return running;

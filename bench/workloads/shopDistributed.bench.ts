@@ -1,0 +1,65 @@
+/**
+ * Issue 6 benchmark, distributed mode: four service processes (orders, payments, inventory, shipping)
+ * on one PostgreSQL store and a broker, orders placed over real HTTP at an offered rate and followed
+ * to their terminal state in the store's log. Each round starts a fresh schema and namespace and
+ * removes them afterwards. Target (issue 6): ≥ 300 orders/s placed → terminal with p99 < 500 ms.
+ *
+ * BENCH_SHOP_DIST_ORDERS (default 1,500) orders per round, BENCH_SHOP_DIST_RATE (default 300) orders/s
+ * offered (0 = as fast as 64 placements in flight allow). Service processes get the rest of the
+ * environment, so tuning knobs (SHOP_*) pass through.
+ */
+
+import { startDistributedRun } from '../../apps/shop/src/distributed/distributedRun.js';
+import { driveOrdersThrough, fetchInjector } from '../../apps/shop/src/load/driveOrders.js';
+import type { Measurement, Workload } from '../lib.js';
+
+const POSTGRES = process.env.EVENTFOLD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ORDERS = Number(process.env.BENCH_SHOP_DIST_ORDERS ?? 1_500);
+const RATE = Number(process.env.BENCH_SHOP_DIST_RATE ?? 300);
+
+async function round(transportUrl: string, label: string): Promise<Measurement> {
+  const run = await startDistributedRun({ postgresUrl: POSTGRES, transportUrl, prefix: 'bench_dist' });
+  try {
+    const result = await driveOrdersThrough(fetchInjector(run.url), run.feed, { orders: ORDERS, rate: RATE, timeoutMs: 300_000 });
+    if (result.unfinished > 0) throw new Error(`${result.unfinished} of ${ORDERS} orders did not finish`);
+    const { p50, p90, p99, max } = result.latencyMs;
+    process.stdout.write(
+      `    shop distributed ${label}: ${result.throughput.toFixed(0)} orders/s (offered ${RATE || 'max'}) · p50 ${p50.toFixed(0)} ms · p90 ${p90.toFixed(0)} ms · p99 ${p99.toFixed(0)} ms · max ${max.toFixed(0)} ms\n`,
+    );
+    return { operations: ORDERS, ms: result.elapsedMs };
+  } finally {
+    await run.close();
+  }
+}
+
+function workload(id: string, label: string, transportUrl: string): Workload {
+  return {
+    id,
+    description: `${ORDERS} orders at ${RATE || 'max'}/s placed → terminal over HTTP, four processes on PostgreSQL + ${label}`,
+    unit: 'orders',
+    eventfold: { name: `shop distributed ${label}`, run: () => round(transportUrl, label) },
+    anchors: [],
+    targets: [],
+    rounds: 3,
+    warmup: 0,
+  };
+}
+
+/**
+ * These runs start four processes and take minutes, and their ids contain "kafka" and "rabbitmq":
+ * they join a filtered run only when the filter names the shop (`--filter shop.distributed`), so
+ * `--filter kafka` keeps measuring the transport alone.
+ */
+function wanted(): boolean {
+  const at = process.argv.indexOf('--filter');
+  const filter = at >= 0 ? process.argv[at + 1] : process.argv.find((a) => a.startsWith('--filter='))?.slice('--filter='.length);
+  return filter === undefined || filter.includes('shop');
+}
+
+export function workloads(): Workload[] {
+  if (!wanted()) return [];
+  return [
+    workload('shop.distributed.kafka', 'Kafka', process.env.EVENTFOLD_BENCH_KAFKA_URL ?? 'kafka://127.0.0.1:9092'),
+    workload('shop.distributed.rabbitmq', 'RabbitMQ', process.env.EVENTFOLD_BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672'),
+  ];
+}
