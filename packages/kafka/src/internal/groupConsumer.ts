@@ -30,7 +30,7 @@ import type { BatchingProducer } from './batchingProducer.js';
 import { closeQuietly, describeKafkaError, toKafkaTransportError } from './kafkaErrors.js';
 import { KeyedScheduler } from './keyedScheduler.js';
 import { PartitionOffsets } from './partitionOffsets.js';
-import { fromKafkaRecord, KAFKA_HEADERS, type RecordEnvelope, toDelivered, toKafkaRecord } from './recordCodec.js';
+import { type DecodedRecord, decodeDelivered, KAFKA_HEADERS, toKafkaRecord } from './recordCodec.js';
 import { deadLetterTopicOf, retryTopicOf } from './topicNames.js';
 
 type Record = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -65,6 +65,18 @@ interface Lane {
   recoveries: number;
 }
 
+/** One delivered record on its way through the scheduler: everything settling it needs, in one object. */
+interface Delivery {
+  readonly lane: Lane;
+  readonly record: Record;
+  readonly decoded: DecodedRecord;
+  readonly tracker: PartitionOffsets;
+  /** The record's slot in its partition's offset window. */
+  readonly slot: number;
+  /** The lane's epoch at delivery: work from before a rebalance does not commit. */
+  readonly epoch: number;
+}
+
 /** Tries to rejoin after a lane's stream failed (backoff 0.25, 0.5, 1, 2, 4, 5, 5 … s: about a minute). */
 const RECOVERY_ATTEMPTS = 15;
 
@@ -74,7 +86,7 @@ export function retryGroupOf(group: string): string {
 
 export class GroupConsumer implements Consumer {
   private readonly lanes: Lane[];
-  private readonly scheduler: KeyedScheduler;
+  private readonly scheduler: KeyedScheduler<Delivery>;
   private readonly maxInFlight: number;
   private readonly stopSignal = new AbortController();
   private userPaused = false;
@@ -89,7 +101,7 @@ export class GroupConsumer implements Consumer {
 
   constructor(private readonly s: GroupConsumerSettings) {
     const concurrency = s.binding.consumer?.concurrency ?? 1;
-    this.scheduler = new KeyedScheduler(concurrency);
+    this.scheduler = new KeyedScheduler<Delivery>(concurrency, (delivery) => this.handle(delivery));
     this.maxInFlight = s.binding.consumer?.maxInFlight ?? 4 * concurrency;
     const lane = (name: Lane['name'], topic: string, groupId: string): Lane => ({
       name,
@@ -221,7 +233,7 @@ export class GroupConsumer implements Consumer {
       this.updateFlow();
       this.s.consume.onResume?.();
     }
-    if (this.inFlightCount === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    if (this.inFlightCount === 0 && this.idleWaiters.length > 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Whether the lane's client owns `partition` now; the set is rebuilt when the assignment changes. */
@@ -241,67 +253,68 @@ export class GroupConsumer implements Consumer {
       tracker = new PartitionOffsets();
       lane.offsets.set(record.partition, tracker);
     }
-    if (!tracker.delivered(record.offset)) return;
-    const envelope = fromKafkaRecord(record);
-    const epoch = lane.epoch;
+    const slot = tracker.delivered(record.offset);
+    if (slot < 0) return;
+    const decoded = decodeDelivered(record, this.s.binding.destination);
+    const delivery: Delivery = { lane, record, decoded, tracker, slot, epoch: lane.epoch };
     this.changeInFlight(lane, 1);
-    const key = envelope.message.key;
-    const task = () => this.handle(lane, record, envelope, epoch, tracker);
-    const wait = envelope.dueAt - this.s.options.clock.now().getTime();
-    if (lane.name === 'retry' && wait > 0) {
-      void this.s.options.sleep(wait, this.stopSignal.signal).then(() => {
-        if (this.stopping || epoch !== lane.epoch) this.changeInFlight(lane, -1);
-        else this.scheduler.submit(key, task, lane.name);
-      });
-    } else {
-      this.scheduler.submit(key, task, lane.name);
+    if (lane.name === 'retry') {
+      const wait = decoded.dueAt - this.s.options.clock.now().getTime();
+      if (wait > 0) {
+        void this.s.options.sleep(wait, this.stopSignal.signal).then(() => {
+          if (this.stopping || delivery.epoch !== lane.epoch) this.changeInFlight(lane, -1);
+          else this.scheduler.submit(decoded.message.key, delivery, lane.name);
+        });
+        return;
+      }
     }
+    this.scheduler.submit(decoded.message.key, delivery, lane.name);
   }
 
   /** Runs the handler; a synchronous handler settles without a promise (the common, fast case). */
-  private handle(lane: Lane, record: Record, envelope: RecordEnvelope, epoch: number, tracker: PartitionOffsets): void | Promise<void> {
+  private handle(delivery: Delivery): void | Promise<void> {
     if (this.stopping) {
-      this.settleRecord(lane, record, epoch, tracker, false);
+      this.settleRecord(delivery, false);
       return;
     }
-    const message = envelope.wellFormed
-      ? envelope.message
-      : { ...envelope.message, id: `kafka:${record.topic}:${record.partition}:${record.offset}`, type: envelope.message.type || 'unknown' };
-    const delivered = toDelivered(message, this.s.binding.destination, envelope.attempt);
+    const { decoded, record } = delivery;
+    if (!decoded.wellFormed) {
+      const message = { ...decoded.message, id: `kafka:${record.topic}:${record.partition}:${record.offset}`, type: decoded.message.type || 'unknown' };
+      const error = new UnreadableMessageError(
+        message,
+        `the Kafka record lacks the ${KAFKA_HEADERS.id}/${KAFKA_HEADERS.type}/${KAFKA_HEADERS.schemaVersion} headers`,
+      );
+      return this.failed(delivery, message, error);
+    }
     let result: unknown;
     try {
-      if (!envelope.wellFormed) {
-        throw new UnreadableMessageError(
-          message,
-          `the Kafka record lacks the ${KAFKA_HEADERS.id}/${KAFKA_HEADERS.type}/${KAFKA_HEADERS.schemaVersion} headers`,
-        );
-      }
-      result = this.s.handler(delivered);
+      result = this.s.handler(decoded.message);
     } catch (error) {
-      return this.failed(lane, record, delivered, error, epoch, tracker);
+      return this.failed(delivery, decoded.message, error);
     }
-    if (typeof (result as PromiseLike<void> | undefined)?.then === 'function') {
+    if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === 'function') {
       return Promise.resolve(result as PromiseLike<void>).then(
-        () => this.settleRecord(lane, record, epoch, tracker, true),
-        (error: unknown) => this.failed(lane, record, delivered, error, epoch, tracker),
+        () => this.settleRecord(delivery, true),
+        (error: unknown) => this.failed(delivery, decoded.message, error),
       );
     }
-    this.settleRecord(lane, record, epoch, tracker, true);
+    this.settleRecord(delivery, true);
   }
 
-  private async failed(lane: Lane, record: Record, delivered: DeliveredMessage, error: unknown, epoch: number, tracker: PartitionOffsets): Promise<void> {
+  private async failed(delivery: Delivery, delivered: DeliveredMessage, error: unknown): Promise<void> {
     let handedOver = false;
     try {
       handedOver = await this.handOver(delivered, error);
     } finally {
-      this.settleRecord(lane, record, epoch, tracker, handedOver);
+      this.settleRecord(delivery, handedOver);
     }
   }
 
   /** Exactly once per delivered record: marks it finished (when it may be committed) and frees its slot. */
-  private settleRecord(lane: Lane, record: Record, epoch: number, tracker: PartitionOffsets, finished: boolean): void {
-    if (finished && epoch === lane.epoch) {
-      tracker.finish(record.offset);
+  private settleRecord(delivery: Delivery, finished: boolean): void {
+    const lane = delivery.lane;
+    if (finished && delivery.epoch === lane.epoch) {
+      delivery.tracker.finish(delivery.slot);
       this.scheduleCommit();
     }
     this.changeInFlight(lane, -1);

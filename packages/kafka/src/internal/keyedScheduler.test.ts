@@ -5,7 +5,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('KeyedScheduler', () => {
   it('runs tasks of one key in order, one at a time, and different keys in parallel up to the limit', async () => {
-    const scheduler = new KeyedScheduler(2);
+    const scheduler = new KeyedScheduler<() => Promise<void>>(2, (task) => task());
     const log: string[] = [];
     const releases = new Map<string, () => void>();
     const task = (name: string) => () =>
@@ -38,7 +38,7 @@ describe('KeyedScheduler', () => {
   });
 
   it('drops queued tasks of one tag and keeps running and other-tag tasks', async () => {
-    const scheduler = new KeyedScheduler(1);
+    const scheduler = new KeyedScheduler<() => Promise<void>>(1, (task) => task());
     const ran: string[] = [];
     let release!: () => void;
     const first = () =>
@@ -61,7 +61,7 @@ describe('KeyedScheduler', () => {
   });
 
   it('keeps going when a task rejects', async () => {
-    const scheduler = new KeyedScheduler(1);
+    const scheduler = new KeyedScheduler<() => Promise<void>>(1, (task) => task());
     const ran: number[] = [];
     scheduler.submit('k', async () => {
       throw new Error('boom');
@@ -70,5 +70,24 @@ describe('KeyedScheduler', () => {
     await tick();
     await tick();
     expect(ran).toEqual([2]);
+  });
+
+  it('runs synchronous items inline, in order per key, and never more at once than the limit', () => {
+    const log: string[] = [];
+    let running = 0;
+    let most = 0;
+    const scheduler: KeyedScheduler<string> = new KeyedScheduler<string>(2, (item) => {
+      running += 1;
+      most = Math.max(most, running);
+      log.push(item);
+      // A nested submit (a handler that makes the consumer read more) waits for its key's running item.
+      if (item === 'a1') scheduler.submit('a', 'a2');
+      running -= 1;
+    });
+    scheduler.submit('a', 'a1');
+    scheduler.submit('b', 'b1');
+    expect(log).toEqual(['a1', 'a2', 'b1']);
+    expect(most).toBe(1);
+    expect(scheduler.size).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import type { OutgoingMessage } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
-import { fromKafkaRecord, KAFKA_HEADERS, toKafkaRecord } from './recordCodec.js';
+import { decodeDelivered, fromKafkaRecord, KAFKA_HEADERS, toDelivered, toKafkaRecord } from './recordCodec.js';
 
 const message: OutgoingMessage = {
   id: 'm-1',
@@ -34,5 +34,46 @@ describe('record codec', () => {
   it('does not let a user header overwrite an internal one', () => {
     const record = toKafkaRecord('t', { ...message, headers: { [KAFKA_HEADERS.type]: 'Forged' } });
     expect(fromKafkaRecord({ key: record.key, value: record.value, headers: record.headers as Map<Buffer, Buffer> }).message.type).toBe('OrderPlaced');
+  });
+
+  it('decodes straight to the delivered message, the same as fromKafkaRecord + toDelivered', () => {
+    const record = toKafkaRecord('orders', message, { [KAFKA_HEADERS.retryAttempt]: '2', [KAFKA_HEADERS.retryDue]: '1700000000123' });
+    const consumed = { key: record.key, value: record.value, headers: record.headers as Map<Buffer, Buffer> };
+    const decoded = decodeDelivered(consumed, 'orders');
+    const envelope = fromKafkaRecord(consumed);
+    expect(decoded.message).toEqual(toDelivered(envelope.message, 'orders', envelope.attempt));
+    expect(decoded.message.attempt).toBe(2);
+    expect(decoded.dueAt).toBe(1_700_000_000_123);
+    expect(decoded.wellFormed).toBe(true);
+  });
+
+  it('tells apart repeated types and content types of equal length, and reads odd header values like before', () => {
+    const types = ['OrderPlaced', 'OrderPlacee', 'OrderPlaced', 'PaymentTaken', 'OrderPlacee'];
+    for (const type of types) {
+      const record = toKafkaRecord('t', { ...message, type, contentType: type === 'OrderPlaced' ? 'application/json' : 'application/jsoN' });
+      const decoded = decodeDelivered({ key: record.key, value: record.value, headers: record.headers as Map<Buffer, Buffer> }, 't');
+      expect(decoded.message.type).toBe(type);
+      expect(decoded.message.contentType).toBe(type === 'OrderPlaced' ? 'application/json' : 'application/jsoN');
+    }
+    const odd = (version: string) =>
+      decodeDelivered(
+        {
+          key: null,
+          value: null,
+          headers: [
+            [Buffer.from(KAFKA_HEADERS.id), Buffer.from('x')],
+            [Buffer.from(KAFKA_HEADERS.type), Buffer.from('T')],
+            [Buffer.from(KAFKA_HEADERS.schemaVersion), Buffer.from(version)],
+            [Buffer.from('eventfold-message-iX'), Buffer.from("user header with an internal name's length")],
+          ],
+        },
+        'd',
+      );
+    expect(odd('2x').message.schemaVersion, 'parseInt semantics').toBe(2);
+    expect(odd('v2').wellFormed).toBe(false);
+    expect(odd('12').message.schemaVersion).toBe(12);
+    expect(odd('1').message.headers).toEqual({ 'eventfold-message-iX': "user header with an internal name's length" });
+    expect(odd('1').message.key).toBe('');
+    expect(odd('1').message.body.length).toBe(0);
   });
 });
