@@ -4,8 +4,8 @@
  * their inbox: each input's message id is recorded, so a redelivery changes nothing); that engine's
  * timer writes are gathered (`bufferTimers`). The saga runner keeps the durable timers: it fires due
  * timeouts and retries, and writes any timer a crash left unwritten from the `SagaTimerScheduled`
- * entries in the log. Commands leave through the
- * relay (`fulfilmentCommandRoute`); the operator API reads and repairs saga instances.
+ * entries in the log. Commands leave through the relay (`fulfilmentCommandRoute`); the operator API
+ * reads and repairs saga instances.
  */
 import {
   type Clock,
