@@ -60,7 +60,11 @@ function command<K extends CommandType>(type: K, data: IntegrationEvents[K], to:
  */
 const ACTION_TIMEOUT_MS = 30_000;
 const ACTION_RETRY = { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 };
-const SETTLEMENT_RETRY = { maxAttempts: 100, initialDelayMs: 1_000, maxDelayMs: 60_000 };
+/**
+ * After the order completed nothing may be undone: capture and stock commit are asked again, at most a
+ * minute apart, for about a week (each attempt visible in the saga log) rather than compensated.
+ */
+const SETTLEMENT_RETRY = { maxAttempts: 10_000, initialDelayMs: 1_000, maxDelayMs: 60_000 };
 /** A compensation that is never confirmed within its budget puts the saga in NeedsAttention (operator API). */
 const COMPENSATION = { timeoutMs: 30_000, retry: { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 30_000 } };
 
@@ -118,8 +122,8 @@ const steps: SagaStep<FulfilmentData, FulfilmentInput>[] = [
     timeoutMs: ACTION_TIMEOUT_MS,
     retry: ACTION_RETRY,
   },
-  // The order is completed: from here the saga only settles, and keeps asking (for hours) rather than
-  // undo a completed order. The saga ends Completed once the money is captured and the stock shipped.
+  // The order is completed: from here the saga only settles (SETTLEMENT_RETRY). It ends Completed once
+  // the money is captured and the stock shipped.
   {
     name: 'capture',
     action: (d) => command('FulfilmentCaptureRequested', { orderId: d.orderId }, 'payments'),
