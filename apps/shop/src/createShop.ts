@@ -11,7 +11,9 @@ import {
   createProjectionRunner,
   createRelay,
   defineBinding,
+  drainStoreTransport,
   eventToMessage,
+  type MessageHandler,
   type ProjectionRunner,
   type Relay,
   type RelayRoute,
@@ -152,6 +154,7 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   const serde = createJsonSerde({ types: INTEGRATION_READERS });
   const consumerBindings = new Map<string, Binding>();
   const consumers: Consumer[] = [];
+  const subscriptions: { binding: Binding; handler: MessageHandler }[] = [];
   for (const sub of fulfilmentSubscriptions(config.sagaStyle, services, clock, fulfilment)) {
     if (!config.services.includes(sub.service)) continue;
     const binding = consumerBinding(config, transport.binder, sub, options.concurrency);
@@ -162,8 +165,11 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
         sub.handle({ type: message.type, data: message.data } as IntegrationMessage),
       ),
     );
-    consumers.push(await transport.subscribe(binding, handler));
+    subscriptions.push({ binding, handler });
   }
+  // A file last run with the store transport may hold messages its groups had not consumed: handle them first.
+  if (infrastructure.direct) await drainStoreTransport({ store, subscriptions, clock });
+  for (const { binding, handler } of subscriptions) consumers.push(await transport.subscribe(binding, handler));
 
   void relay.start().catch(onError);
   if (config.services.includes('orders')) fulfilment?.start();

@@ -27,6 +27,8 @@ export interface Infrastructure {
   readModels: SqliteEventStore;
   lease: RelayLease;
   transport: Transport;
+  /** True when `transport` is the direct transport (consumers must drain what the store transport left first). */
+  direct: boolean;
   close(): Promise<void>;
 }
 
@@ -72,10 +74,11 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
     lease = await createPostgresRelayLease({ store: pg, clock });
   }
   let transport: Transport;
+  let direct = false;
   if (config.transport.kind === 'inproc') {
     // Every consumer is in this process: the event log plus the relay's checkpoint are the durable
     // copy, and nothing needs writing per message (docs/shop.md, "Load and benchmarks").
-    const direct = (options.inproc ?? 'direct') === 'direct' && config.services.length === 4;
+    direct = (options.inproc ?? 'direct') === 'direct' && config.services.length === 4;
     transport = direct ? createDirectTransport({ store, clock }) : createStoreTransport({ store, clock, pollIntervalMs: 100 });
   } else if (config.transport.kind === 'kafka') {
     const { createKafkaTransport } = await import('@eventfold/kafka');
@@ -89,6 +92,7 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
     readModels,
     lease,
     transport,
+    direct,
     async close() {
       await transport.close();
       for (const close of closers.reverse()) await close();

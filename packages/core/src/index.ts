@@ -138,6 +138,7 @@ export {
   toDeadLetterMessage,
 } from './messaging/deadLetter.js';
 export { createDirectTransport, type DirectTransportOptions } from './messaging/directTransport.js';
+export { type DrainStoreTransportOptions, drainStoreTransport } from './messaging/drainStoreTransport.js';
 export { createInMemoryInbox, type InMemoryInbox } from './messaging/inMemoryInbox.js';
 export { createInMemoryTransport, type InMemoryTransport, type InMemoryTransportOptions } from './messaging/inMemoryTransport.js';
 export {

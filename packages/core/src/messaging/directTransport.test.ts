@@ -3,8 +3,10 @@ import { createInMemoryEventStore } from '../inMemoryEventStore.js';
 import { defineBinding } from './bindings.js';
 import { createRelay } from './createRelay.js';
 import { createDirectTransport } from './directTransport.js';
+import { drainStoreTransport } from './drainStoreTransport.js';
 import { encodeJsonMessage } from './jsonSerde.js';
 import type { DeliveredMessage } from './message.js';
+import { createStoreTransport } from './storeTransport.js';
 
 const msg = (id: string, key = 'k', data: unknown = id) => encodeJsonMessage({ id, type: 'Noted', key, data });
 const gate = () => {
@@ -151,5 +153,29 @@ describe('direct transport', () => {
     await expect(transport.deadLetters.replay(binding)).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT' });
     expect(await transport.deadLetters.list(binding)).toHaveLength(1);
     await transport.close();
+  });
+});
+
+describe('drainStoreTransport', () => {
+  it('hands what store-transport groups had not consumed to the new handlers, then forgets the groups', async () => {
+    const store = createInMemoryEventStore();
+    const binding = defineBinding('in', { binder: 'inproc', destination: 'd', group: 'g' });
+    const idle = defineBinding('idle', { binder: 'inproc', destination: 'e', group: 'g' });
+    const old = createStoreTransport({ store, pollIntervalMs: 10 });
+    await old.provision(binding);
+    await old.provision(idle);
+    await old.publish(binding, [msg('m1'), msg('m2', 'other')]); // published by the old relay, never consumed
+    await old.close();
+    await store.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
+
+    const seen: string[] = [];
+    const subscriptions = [
+      { binding, handler: (m: DeliveredMessage) => void seen.push(m.id) },
+      { binding: idle, handler: (m: DeliveredMessage) => void seen.push(`idle:${m.id}`) },
+    ];
+    expect(await drainStoreTransport({ store, subscriptions, pollIntervalMs: 5 })).toEqual({ drainedGroups: 1 });
+    expect(seen.sort()).toEqual(['m1', 'm2']);
+    expect(await drainStoreTransport({ store, subscriptions })).toEqual({ drainedGroups: 0 });
+    expect(seen).toHaveLength(2);
   });
 });
