@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Binding, defineBinding, encodeJsonMessage, type OutgoingMessage } from '@eventfold/core';
 import { createRabbitMqTransport, type RabbitMqTransport } from '@eventfold/rabbitmq';
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { eventData, inLanes, timed, type Workload } from '../lib.js';
 
 const url = process.env.EVENTFOLD_BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -98,8 +98,10 @@ function stackFor(binding: Binding) {
 export async function workloads(): Promise<Workload[]> {
   const pub = stackFor(publishBinding);
   const sub = stackFor(consumeBinding);
-  const fill = () =>
-    inLanes(EVENTS / BATCH, WINDOW, (i) => rawPublish(sub.get().rawChannel, consumeBinding.destination, messages().slice(i * BATCH, (i + 1) * BATCH)));
+  const fill = () => {
+    const all = batches(messages());
+    return inLanes(all.length, WINDOW, (i) => rawPublish(sub.get().rawChannel, consumeBinding.destination, all[i] as OutgoingMessage[]));
+  };
 
   return [
     {
@@ -180,6 +182,42 @@ export async function workloads(): Promise<Workload[]> {
                 if (msg === null) return;
                 JSON.parse(msg.content.toString('utf8'));
                 channel.ack(msg);
+                seen += 1;
+                if (seen === EVENTS) finish();
+              });
+              await finished;
+              await channel.cancel(consumerTag);
+            });
+            await channel.close();
+            return m;
+          },
+        },
+        {
+          // Not the target's anchor: the raw consumer with the ack coalescing Eventfold does (one
+          // basic.ack multiple=true per event-loop turn), to show what the broker side allows.
+          name: 'raw amqplib consumer, coalesced acks',
+          run: async () => {
+            await sub.purge();
+            await fill();
+            let seen = 0;
+            let finish!: () => void;
+            const finished = new Promise<void>((resolve) => {
+              finish = resolve;
+            });
+            let channel!: Channel;
+            let last: ConsumeMessage | undefined;
+            const flush = () => {
+              if (last !== undefined) channel.ack(last, true);
+              last = undefined;
+            };
+            const m = await timed(EVENTS, async () => {
+              channel = await sub.get().raw.createChannel();
+              await channel.prefetch(PREFETCH);
+              const { consumerTag } = await channel.consume(queueOf(consumeBinding), (msg) => {
+                if (msg === null) return;
+                JSON.parse(msg.content.toString('utf8'));
+                if (last === undefined) setImmediate(flush);
+                last = msg;
                 seen += 1;
                 if (seen === EVENTS) finish();
               });

@@ -49,6 +49,37 @@ describe('KeyedScheduler', () => {
     expect(done).toEqual([2]);
   });
 
+  it('runs synchronous jobs (returning undefined) at once, without giving up per-key order', async () => {
+    const scheduler = new KeyedScheduler(1);
+    const log: string[] = [];
+    let release!: () => void;
+    scheduler.submit('a', () => {
+      log.push('a1');
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    scheduler.submit('a', () => {
+      log.push('a2');
+      return undefined;
+    });
+    scheduler.submit('b', () => {
+      log.push('b1');
+      return undefined;
+    });
+    expect(log).toEqual(['a1']);
+    release();
+    await scheduler.idle();
+    expect(log).toEqual(['a1', 'b1', 'a2']);
+    scheduler.submit('c', () => {
+      log.push('c1');
+      return undefined;
+    });
+    // Nothing was running: the synchronous job ran inside submit and is already finished.
+    expect(log.at(-1)).toBe('c1');
+    expect(scheduler.size).toBe(0);
+  });
+
   it('idle() resolves at once when nothing runs', async () => {
     await new KeyedScheduler(3).idle();
   });

@@ -3,7 +3,7 @@
  * retry queue (where delayed retries come back, so they never wait behind the main queue's backlog).
  * Each
  * delivery runs its handler through a KeyedScheduler (bounded concurrency, per-key order) and is
- * acked only afterwards. A failed message is copied to the delay queue for its attempt (confirmed)
+ * acked only afterwards (acks are coalesced per event-loop turn, see AckBatcher). A failed message is copied to the delay queue for its attempt (confirmed)
  * and then acked, so retries never block the queue; after the last attempt — or at once for a
  * permanent failure — it is copied to `<queue>.dlq` with the dead-letter headers, then acked.
  * After a reconnect the consumer re-subscribes on the new connection; deliveries of the old channel
@@ -23,6 +23,7 @@ import {
   uuidv7,
 } from '@eventfold/core';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { AckBatcher } from './ackBatcher.js';
 import type { AmqpConnection } from './amqpConnection.js';
 import { ATTEMPT_HEADER, DEAD_LETTER_ID_HEADER, decodeMessage, republishOptions } from './amqpMessage.js';
 import type { BindingNames } from './bindingTopology.js';
@@ -46,6 +47,8 @@ const MAX_REASON = 1_000;
 
 export class QueueConsumer implements Consumer {
   private channel: Channel | undefined;
+  /** Pending acks of `channel`; replaced with it. */
+  private acks: AckBatcher | undefined;
   /** Consumer tags on the current channel; empty while paused or disconnected. */
   private consumerTags: string[] = [];
   private readonly scheduler: KeyedScheduler;
@@ -126,11 +129,13 @@ export class QueueConsumer implements Consumer {
       this.dropHeld(channel);
       if (this.channel !== channel) return;
       this.channel = undefined;
+      this.acks = undefined;
       this.consumerTags = [];
       // Channel error on a live connection (e.g. queue deleted and redeclared): open a new channel.
       if (!this.stopped && this.connection.current() === model) setTimeout(() => this.attach(model).catch((e) => this.options.onError(e)), 100);
     });
     this.channel = channel;
+    this.acks = new AckBatcher(channel);
     if (!this.pausedByUser) await this.consume(channel);
   }
 
@@ -147,21 +152,41 @@ export class QueueConsumer implements Consumer {
     return [main, { queue: names.retryReady, prefetch: Math.ceil(maxInFlight / 4) }];
   }
 
+  /**
+   * Consumes the main queue, then — without holding up `subscribe` for two more round trips — the
+   * retry queue, in the control chain so pause/resume/stop see it in order.
+   */
   private async consume(channel: Channel): Promise<void> {
-    for (const { queue, prefetch } of this.sources()) {
-      await channel.prefetch(prefetch);
-      const reply = await channel.consume(queue, (raw) => this.onDelivery(channel, raw), { noAck: false });
-      this.consumerTags.push(reply.consumerTag);
-    }
+    const [main, ...rest] = this.sources();
+    await this.consumeOne(channel, main as { queue: string; prefetch: number });
+    if (rest.length === 0) return;
+    this.control = this.control
+      .then(async () => {
+        for (const source of rest) {
+          if (this.stopped || this.pausedByUser || this.channel !== channel || this.consumerTags.length === 0) return;
+          await this.consumeOne(channel, source);
+        }
+      })
+      .catch((e) => this.options.onError(e));
+  }
+
+  private async consumeOne(channel: Channel, { queue, prefetch }: { queue: string; prefetch: number }): Promise<void> {
+    await channel.prefetch(prefetch);
+    const reply = await channel.consume(queue, (raw) => this.onDelivery(channel, raw), { noAck: false });
+    this.consumerTags.push(reply.consumerTag);
   }
 
   private onDelivery(channel: Channel, raw: ConsumeMessage | null): void {
     if (raw === null) {
       // The broker cancelled us (queue deleted): re-subscribe on a fresh channel if the queue comes back.
       this.consumerTags = [];
+      if (this.channel === channel) this.acks?.flush();
       channel.close().catch(() => {});
       return;
     }
+    // Stopping: not handed to the handler, not acked; the broker requeues it when the channel closes.
+    if (this.stopped) return;
+    if (this.channel === channel) this.acks?.track(raw);
     this.inFlightCount += 1;
     if (this.pausedByUser) {
       this.held.push({ channel, raw });
@@ -183,33 +208,61 @@ export class QueueConsumer implements Consumer {
       decodeError = error;
     }
     const key = message?.key ?? `\u0000unreadable:${raw.fields.deliveryTag}`;
-    this.scheduler.submit(key, async () => {
-      try {
-        if (message === undefined) await this.fail(channel, raw, decodeError, 1, false);
-        else {
-          try {
-            await this.options.handler(message);
-            this.ack(channel, raw);
-          } catch (error) {
-            await this.fail(channel, raw, error, message.attempt, this.options.policy.shouldRetry(message.attempt, error));
-          }
-        }
-      } catch (error) {
-        // Could not move the message to its retry/dead-letter queue: leave it to the broker to redeliver.
-        this.options.onError(error);
-        if (this.channel === channel) {
-          try {
-            channel.nack(raw, false, true);
-          } catch {}
-        }
-      } finally {
-        this.inFlightCount -= 1;
-        if (this.overloaded && this.inFlightCount <= this.options.maxInFlight / 2) {
-          this.overloaded = false;
-          this.options.hooks.onResume?.();
-        }
+    this.scheduler.submit(key, () => this.handle(channel, raw, message, decodeError));
+  }
+
+  /**
+   * Runs the handler and settles the delivery. Returns undefined when all of that happened
+   * synchronously (a synchronous handler that succeeded), so the common case allocates no promise.
+   */
+  private handle(channel: Channel, raw: ConsumeMessage, message: DeliveredMessage | undefined, decodeError: unknown): Promise<void> | undefined {
+    if (message === undefined) return this.settleFailure(channel, raw, decodeError, 1, false);
+    let result: unknown;
+    try {
+      result = this.options.handler(message);
+    } catch (error) {
+      return this.settleFailure(channel, raw, error, message.attempt, true);
+    }
+    if (typeof (result as PromiseLike<void> | undefined)?.then !== 'function') {
+      this.ack(channel, raw);
+      this.release();
+      return undefined;
+    }
+    return Promise.resolve(result).then(
+      () => {
+        this.ack(channel, raw);
+        this.release();
+      },
+      (error: unknown) => this.settleFailure(channel, raw, error, message.attempt, true),
+    );
+  }
+
+  /**
+   * Moves a failed delivery to its retry queue (when `mayRetry` and the policy agrees) or its
+   * dead-letter queue, then acks it; requeues it if that fails.
+   */
+  private async settleFailure(channel: Channel, raw: ConsumeMessage, error: unknown, attempt: number, mayRetry: boolean): Promise<void> {
+    try {
+      await this.fail(channel, raw, error, attempt, mayRetry && this.options.policy.shouldRetry(attempt, error));
+    } catch (moveError) {
+      // Could not move the message to its retry/dead-letter queue: leave it to the broker to redeliver.
+      this.options.onError(moveError);
+      if (this.channel === channel) {
+        try {
+          this.acks?.nack(raw, true);
+        } catch {}
       }
-    });
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    this.inFlightCount -= 1;
+    if (this.overloaded && this.inFlightCount <= this.options.maxInFlight / 2) {
+      this.overloaded = false;
+      this.options.hooks.onResume?.();
+    }
   }
 
   /** Held deliveries of a closed channel are requeued by the broker; forget them. */
@@ -222,9 +275,7 @@ export class QueueConsumer implements Consumer {
   private ack(channel: Channel, raw: ConsumeMessage): void {
     // A delivery tag belongs to its channel; after a reconnect the broker redelivers instead.
     if (this.channel !== channel) return;
-    try {
-      channel.ack(raw);
-    } catch {}
+    this.acks?.ack(raw);
   }
 
   private async fail(channel: Channel, raw: ConsumeMessage, error: unknown, attempt: number, retry: boolean): Promise<void> {
@@ -311,7 +362,9 @@ export class QueueConsumer implements Consumer {
     await this.cancel();
     await this.scheduler.idle();
     const channel = this.channel;
+    this.acks?.flush();
     this.channel = undefined;
+    this.acks = undefined;
     if (channel !== undefined) this.dropHeld(channel);
     await channel?.close().catch(() => {});
     this.resolveDone();
