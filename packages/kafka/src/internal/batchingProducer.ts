@@ -75,7 +75,9 @@ export class BatchingProducer {
 
   /** Gets a producer id from the broker now, so the first send does not pay for it. Best effort. */
   async warm(): Promise<void> {
-    if (this.closed) return;
+    // Once per client: InitProducerId again would cost a round trip per subscribe, and would reset the
+    // sequence numbers under a send in flight (concurrent calls are deduplicated by the client).
+    if (this.closed || this.producer.producerId !== undefined) return;
     await this.producer.initIdempotentProducer({}).catch(() => {});
   }
 

@@ -80,6 +80,15 @@ interface Delivery {
 /** Tries to rejoin after a lane's stream failed (backoff 0.25, 0.5, 1, 2, 4, 5, 5 … s: about a minute). */
 const RECOVERY_ATTEMPTS = 15;
 
+/** Destroys a lane's stream and waits until its fetch connections are closed. */
+function destroyStream(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined): Promise<void> {
+  if (stream === undefined || stream.closed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    stream.once('close', () => resolve());
+    stream.destroy();
+  });
+}
+
 export function retryGroupOf(group: string): string {
   return `${group}.retry`;
 }
@@ -452,8 +461,10 @@ export class GroupConsumer implements Consumer {
     if (this.inFlightCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
-    await this.commitAll();
-    await Promise.all(this.lanes.map((lane) => lane.stream?.close().catch(() => {})));
+    // Nothing runs any more, so what is buffered or being fetched is dropped (it was never committed).
+    // Destroying the streams drops their fetch connections at once; close() would first wait for a
+    // pending long-poll fetch (up to maxWaitMs). Commits go through the clients, closed after.
+    await Promise.all([...this.lanes.map((lane) => destroyStream(lane.stream)), this.commitAll()]);
     await Promise.all(this.lanes.map((lane) => closeQuietly(lane.client)));
   }
 }
