@@ -4,6 +4,14 @@
  * producer loop sending the same records (same headers, same request size) and Kafka's own
  * ProducerPerformance tool (the Java client, run from the cached jars) as the ceiling; then consuming
  * them through `transport.subscribe` beside a raw @platformatic/kafka consumer stream.
+ *
+ * Like with like on the consume side: the raw consumer fetches with Eventfold's resolved fetch settings
+ * (maxBytes, maxWaitTime, minBytes, highWaterMark = the transport's `consumer` options), so both make the
+ * same fetch round trips and the ratio measures Eventfold's own per-record and per-group work. Neither
+ * side parses the JSON value: the raw loop only counts records (it decodes nothing, not even the key or
+ * headers), while Eventfold decodes key, id, type, schema version and content type to strings for its
+ * handler, tracks per-partition offsets and commits only what finished, and runs its retry-topic member.
+ * The raw loop commits the fetched offsets every 100 ms (autocommit); Eventfold every 50 ms (default).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -188,7 +196,7 @@ export async function workloads(): Promise<Workload[]> {
     },
     {
       id: 'kafka.consume.400b',
-      description: `consume ${EVENTS.toLocaleString('en-US')} × 400-byte events from ${PARTITIONS} partitions with a new group, committing after processing`,
+      description: `consume ${EVENTS.toLocaleString('en-US')} × 400-byte events from ${PARTITIONS} partitions with a new group, committing after processing; both consumers with the same fetch settings`,
       unit: 'events',
       rounds: 5,
       teardown,
@@ -219,10 +227,15 @@ export async function workloads(): Promise<Workload[]> {
           name: 'raw @platformatic/kafka consumer stream',
           run: async () => {
             await once();
+            const fetch = transport.options.consumer;
             const consumer = new Consumer({
               clientId: `bench-raw-c-${tag}`,
               bootstrapBrokers: brokers,
               groupId: `bench.raw.${randomBytes(4).toString('hex')}`,
+              maxBytes: fetch.maxBytesPerPoll,
+              maxWaitTime: fetch.maxWaitMs,
+              minBytes: 1,
+              highWaterMark: fetch.maxRecordsPerPoll,
             });
             return timed(EVENTS, async () => {
               const stream = await consumer.consume({ topics: [consumeTopic], mode: 'earliest', autocommit: 100 });
