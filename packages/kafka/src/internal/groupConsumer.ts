@@ -105,6 +105,8 @@ export class GroupConsumer implements Consumer {
   private commitTimer: NodeJS.Timeout | undefined;
   private commitChain: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
+  /** The retry member's start (it joins in the background); awaited on shutdown so no client outlives stop(). */
+  private retryStarting: Promise<void> = Promise.resolve();
   private settle!: { resolve: () => void; reject: (error: unknown) => void };
   readonly done: Promise<void>;
 
@@ -148,13 +150,21 @@ export class GroupConsumer implements Consumer {
     return this.lanes.reduce((n, lane) => n + lane.recoveries, 0);
   }
 
-  /** Joins the groups and starts fetching; resolves once partitions are assigned. */
+  /**
+   * Joins the binding's group and starts fetching; resolves once its partitions are assigned. The retry
+   * member joins `<group>.retry` meanwhile without holding the caller up: it reads its topic from the
+   * committed offsets (earliest when none), so nothing published to it before is missed, and a failure
+   * to join goes through the same recovery as a failed stream (then `done` rejects).
+   */
   async start(): Promise<void> {
     const { binding, group } = this.s;
+    const [main, retry] = this.lanes as [Lane, Lane];
+    this.retryStarting = this.startLane(retry).catch((error: unknown) => this.recover(retry, error));
     try {
-      await Promise.all(this.lanes.map((lane) => this.startLane(lane)));
+      await this.startLane(main);
     } catch (error) {
-      await Promise.all(this.lanes.map((lane) => closeQuietly(lane.client)));
+      await closeQuietly(main.client);
+      await this.shutdown().catch(() => {});
       throw toKafkaTransportError(error, `subscribe group "${group}" to "${binding.destination}"`, { group, destination: binding.destination });
     }
   }
@@ -182,6 +192,11 @@ export class GroupConsumer implements Consumer {
       fallbackMode: lane.name === 'main' ? (binding.kafka?.offsetReset ?? 'earliest') : 'earliest',
       autocommit: false,
     });
+    if (this.stopping !== undefined) {
+      // Stopped while joining (the retry member joins in the background): nothing may be read any more.
+      await destroyStream(stream);
+      return;
+    }
     lane.stream = stream;
     stream.on('readable', () => this.drain(lane));
     stream.on('error', (error: unknown) => void this.recover(lane, error));
@@ -466,5 +481,8 @@ export class GroupConsumer implements Consumer {
     // pending long-poll fetch (up to maxWaitMs). Commits go through the clients, closed after.
     await Promise.all([...this.lanes.map((lane) => destroyStream(lane.stream)), this.commitAll()]);
     await Promise.all(this.lanes.map((lane) => closeQuietly(lane.client)));
+    await this.retryStarting;
+    // A retry client made by a recovery that was under way when the first close ran.
+    await closeQuietly((this.lanes[1] as Lane).client);
   }
 }
