@@ -1,8 +1,8 @@
 /**
  * The event store on PostgreSQL (pg). Appends are one statement each (see internal/appendSql.ts);
- * the global log is read in (transaction id, position) order and only below
- * pg_snapshot_xmin(pg_current_snapshot()), so a subscriber never skips an event whose transaction
- * committed after a later-numbered one. Live delivery: in-process wake-ups plus short polling.
+ * the global log is read in (transaction id, position) order and only below the oldest transaction
+ * that may still append (internal/visibleHorizon.ts), so a subscriber never skips an event whose
+ * transaction committed after a later-numbered one. Live delivery: in-process wake-ups plus short polling.
  */
 import {
   type AppendLimits,
@@ -41,6 +41,7 @@ import { decodePosition, encodePosition } from './internal/position.js';
 import { EVENT_COLUMNS, type EventRow, FOLD_COLUMNS, type FoldRow, toFoldableEvent, toRecordedEvent } from './internal/rows.js';
 import { quoteSchema } from './internal/schemaName.js';
 import { translateError } from './internal/translateError.js';
+import { visibleHorizonCte } from './internal/visibleHorizon.js';
 
 export interface PostgresEventStoreOptions extends AppendLimits {
   /** e.g. postgres://user@127.0.0.1:5432/db. Ignored when `pool` is given. Never logged. */
@@ -64,11 +65,21 @@ export interface PostgresTransaction {
   storeCheckpoint(name: string, position: GlobalPosition, options?: { expected?: GlobalPosition | null }): Promise<void>;
 }
 
+export interface PostgresTransactionOptions {
+  /**
+   * Default true. `false` declares a transaction that never appends (a projection's batch): the log's
+   * readers then need not wait for it (see internal/visibleHorizon.ts), and `appendToStream` in it throws.
+   */
+  appends?: boolean;
+}
+
 export interface PostgresEventStore extends EventStore {
   readonly pool: pg.Pool;
   readonly schema: string;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: PostgresTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: PostgresTransaction) => Promise<T>, options?: PostgresTransactionOptions): Promise<T>;
+  /** Calls `listener` after each append committed through this store object (relays wake on it); returns the unsubscribe. */
+  onAppend(listener: () => void): () => void;
 }
 
 /** Creates the store and runs its migrations. */
@@ -96,6 +107,18 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
 
   const ctx: AppendContext = { schema, quoted: s, statements: appendStatements(s), clock, limits: options };
   const notifier = createNotifier();
+  const appendListeners = new Set<() => void>();
+  const appended = () => {
+    notifier.notify();
+    for (const listener of appendListeners) listener();
+  };
+  let eventsOid: string;
+  try {
+    eventsOid = (await pool.query<{ oid: string }>(`SELECT '${s}.events'::regclass::oid::text AS oid`)).rows[0]?.oid as string;
+  } catch (error) {
+    if (ownsPool) await pool.end().catch(() => undefined);
+    throw translateError(error);
+  }
   const subscriptions = new Set<Subscription>();
   let closed = false;
   const ensureOpen = () => {
@@ -110,12 +133,14 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   };
 
   const sql = {
-    readAll: `SELECT ${EVENT_COLUMNS} FROM ${s}.events
+    readAll: `WITH ${visibleHorizonCte('$4')}
+      SELECT ${EVENT_COLUMNS} FROM ${s}.events, horizon
       WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND transaction_id < horizon.h
       ORDER BY transaction_id, global_position LIMIT $3`,
-    head: `SELECT transaction_id::text AS txid, global_position::text AS position FROM ${s}.events
-      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    head: `WITH ${visibleHorizonCte('$1')}
+      SELECT transaction_id::text AS txid, global_position::text AS position FROM ${s}.events, horizon
+      WHERE transaction_id < horizon.h
       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
     version: `SELECT coalesce(max(stream_position), 0)::text AS v FROM ${s}.events WHERE stream_id = $1`,
     loadCheckpoint: `SELECT position::text AS position FROM ${s}.checkpoints WHERE name = $1`,
@@ -126,7 +151,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     const rows = await query<EventRow>(db, {
       name: `eventfold.readAll.${schema}`,
       text: sql.readAll,
-      values: [transactionId, position, opts.maxCount ?? 1000],
+      values: [transactionId, position, opts.maxCount ?? 1000, eventsOid],
     });
     return rows.map(toRecordedEvent);
   }
@@ -253,7 +278,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     async appendToStream(streamId, events, opts = {}) {
       ensureOpen();
       const result = await appendWithPool(pool, ctx, streamId, events, opts.expectedVersion === undefined ? 'any' : opts.expectedVersion);
-      if (!result.alreadyStored) notifier.notify();
+      if (!result.alreadyStored) appended();
       return result;
     },
     async readStream(streamId, opts: ReadStreamOptions = {}) {
@@ -271,7 +296,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     readAll,
     async headPosition() {
       ensureOpen();
-      const rows = await query<{ txid: string; position: string }>(pool, { name: `eventfold.head.${schema}`, text: sql.head });
+      const rows = await query<{ txid: string; position: string }>(pool, { name: `eventfold.head.${schema}`, text: sql.head, values: [eventsOid] });
       const row = rows[0];
       return row ? encodePosition(row.txid, row.position) : START;
     },
@@ -287,7 +312,12 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     },
     snapshots,
     checkpoints,
-    async transaction(fn) {
+    onAppend(listener) {
+      const own = () => listener();
+      appendListeners.add(own);
+      return () => appendListeners.delete(own);
+    },
+    async transaction(fn, transactionOptions = {}) {
       ensureOpen();
       let client: pg.PoolClient;
       try {
@@ -295,19 +325,29 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
       } catch (error) {
         throw translateError(error);
       }
+      const appends = transactionOptions.appends !== false;
+      let didAppend = false;
       const tx: PostgresTransaction = {
         client,
-        appendToStream: (streamId, events, opts = {}) =>
-          appendInTransaction(client, ctx, streamId, events, opts.expectedVersion === undefined ? 'any' : opts.expectedVersion),
+        appendToStream: async (streamId, events, opts = {}) => {
+          if (!appends)
+            throw new InvalidInputError('appends', 'this transaction was opened with { appends: false }; open it without that option to append in it.');
+          const result = await appendInTransaction(client, ctx, streamId, events, opts.expectedVersion === undefined ? 'any' : opts.expectedVersion);
+          if (!result.alreadyStored) didAppend = true;
+          return result;
+        },
         loadCheckpoint: (name, opts = {}) => loadCheckpoint(client, name, opts.forUpdate),
         storeCheckpoint: (name, position, opts) => storeCheckpoint(client, name, position, opts),
       };
       let broken: unknown;
       try {
-        await client.query('BEGIN');
+        // A transaction that may append declares itself before it can get a transaction id, by locking
+        // the events table (ROW EXCLUSIVE: appends do not conflict): readers wait for it (visibleHorizon.ts).
+        await client.query(appends ? `BEGIN; LOCK TABLE ${s}.events IN ROW EXCLUSIVE MODE` : 'BEGIN');
         const result = await fn(tx);
         await client.query('COMMIT');
-        notifier.notify();
+        if (didAppend) appended();
+        else notifier.notify();
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {

@@ -155,4 +155,95 @@ describe('PostgreSQL global log ordering', () => {
     expect(naiveMissed).toBeGreaterThan(0);
     console.log(`torture: committed ${committed.size}, rolled back ${rolledBack}, received ${received.length}, naive reader missed ${naiveMissed}`);
   }, 600_000);
+
+  it('does not wait for running transactions that cannot append (a projection batch, a raw transaction elsewhere), but waits for a declared one', async () => {
+    store = await createTestPostgresStore();
+    const raw = await store.pool.connect();
+    try {
+      // A transaction with a transaction id that never touches the events table, left open.
+      await raw.query('BEGIN');
+      await raw.query(`INSERT INTO "${store.schema}".checkpoints (name, position) VALUES ('unrelated', 1)`);
+      let releaseProjection!: () => void;
+      const projectionOpen = new Promise<void>((r) => {
+        releaseProjection = r;
+      });
+      let projectionStarted!: () => void;
+      const started = new Promise<void>((r) => {
+        projectionStarted = r;
+      });
+      const projection = store.transaction(
+        async (tx) => {
+          await tx.storeCheckpoint('a-projection', 1n);
+          projectionStarted();
+          await projectionOpen;
+        },
+        { appends: false },
+      );
+      await started;
+      await store.appendToStream('stream-a', [{ type: 'ThingHappened', data: { by: 'A' } }]);
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['stream-a']);
+      // A transaction that may append holds the log back from the moment it began, even before it appends.
+      const declared = openTransaction(store, 'stream-c');
+      await declared.appended;
+      await store.appendToStream('stream-b', [{ type: 'ThingHappened', data: { by: 'B' } }]);
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['stream-a']);
+      declared.finish('commit');
+      await declared.done;
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['stream-a', 'stream-c', 'stream-b']);
+      releaseProjection();
+      await projection;
+      await expect(
+        store.transaction(async (tx) => tx.appendToStream('stream-d', [{ type: 'ThingHappened', data: {} }]), { appends: false }),
+      ).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT' });
+    } finally {
+      await raw.query('ROLLBACK');
+      raw.release();
+    }
+  });
+
+  it('torture: 8 pooled writers x 500 single-statement appends beside non-appending transactions held open at random — received = appended, in order', async () => {
+    store = await createTestPostgresStore({ maxConnections: 16 });
+    const received: RecordedEvent[] = [];
+    const subscription = store.subscribe({ pollIntervalMs: 5, batchSize: 1000, handler: (e) => void received.push(e) });
+    let stop = false;
+    const bystanders = Array.from({ length: 3 }, async (_, b) => {
+      for (let i = 0; !stop; i++) {
+        await store.transaction(
+          async (tx) => {
+            await tx.storeCheckpoint(`bystander-${b}`, BigInt(i + 1));
+            await sleep(Math.random() * 30);
+          },
+          { appends: false },
+        );
+      }
+    });
+    const appended = new Set<string>();
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; i < 500; i++) {
+          const eventId = uuidv7();
+          await store.appendToStream(`pooled-${w}-${i % 3}`, [{ type: 'TortureAppended', data: { w, i }, eventId }]);
+          appended.add(eventId);
+        }
+      }),
+    );
+    try {
+      await until(() => received.length >= appended.size, 30_000);
+    } finally {
+      stop = true;
+      await Promise.all(bystanders);
+    }
+    await sleep(100);
+    await subscription.stop();
+    const ids = received.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...appended].filter((id) => !ids.includes(id))).toEqual([]);
+    expect(received).toHaveLength(appended.size);
+    for (let i = 1; i < received.length; i++) expect(received[i]?.globalPosition).toBeGreaterThan(received[i - 1]?.globalPosition as bigint);
+    const lastVersion = new Map<string, number>();
+    for (const e of received) {
+      expect(e.streamPosition).toBe((lastVersion.get(e.streamId) ?? 0) + 1);
+      lastVersion.set(e.streamId, e.streamPosition);
+    }
+  }, 300_000);
 });

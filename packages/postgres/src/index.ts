@@ -4,6 +4,7 @@ export {
   type PostgresEventStore,
   type PostgresEventStoreOptions,
   type PostgresTransaction,
+  type PostgresTransactionOptions,
 } from './createPostgresEventStore.js';
 export { decodePosition, encodePosition } from './internal/position.js';
 export { createPostgresInbox, type PostgresInbox, type PostgresInboxOptions, type PostgresInboxResult } from './messaging/createPostgresInbox.js';

@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL projection target: read-model writes and the checkpoint commit in one transaction
  * (the checkpoint row is locked FOR UPDATE first, so two runners of one projection serialise and
- * the loser gets a CheckpointConflictError). Handlers get the transaction's pg client.
+ * the loser gets a CheckpointConflictError). Handlers get the transaction's pg client. The batches are
+ * declared non-appending ({ appends: false }), so readers of the log never wait for a projection's batch.
  */
 import { CheckpointConflictError, type ProjectionTarget } from '@eventfold/core';
 import type pg from 'pg';
@@ -14,18 +15,24 @@ export function createPostgresProjectionTarget(store: PostgresEventStore): Proje
   return {
     loadCheckpoint: (name) => store.checkpoints.load(name),
     async applyBatch(name, expected, next, apply) {
-      await store.transaction(async (tx) => {
-        const current = (await tx.loadCheckpoint(name, { forUpdate: true })) ?? null;
-        if (current !== expected) throw new CheckpointConflictError(name, expected, current);
-        await apply(tx.client);
-        await tx.storeCheckpoint(name, next, { expected });
-      });
+      await store.transaction(
+        async (tx) => {
+          const current = (await tx.loadCheckpoint(name, { forUpdate: true })) ?? null;
+          if (current !== expected) throw new CheckpointConflictError(name, expected, current);
+          await apply(tx.client);
+          await tx.storeCheckpoint(name, next, { expected });
+        },
+        { appends: false },
+      );
     },
     async reset(name, reset) {
-      await store.transaction(async (tx) => {
-        await reset(tx.client);
-        await tx.client.query(`DELETE FROM ${s}.checkpoints WHERE name = $1`, [name]);
-      });
+      await store.transaction(
+        async (tx) => {
+          await reset(tx.client);
+          await tx.client.query(`DELETE FROM ${s}.checkpoints WHERE name = $1`, [name]);
+        },
+        { appends: false },
+      );
     },
     async init(init) {
       await store.transaction(async (tx) => {
