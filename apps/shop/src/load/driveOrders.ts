@@ -11,8 +11,11 @@ export interface Injector {
   inject(request: { method: 'GET' | 'POST'; url: string; payload?: unknown }): Promise<{ statusCode: number; body: string }>;
 }
 
-/** Orders that reached a terminal state, each reported once or more (the driver dedupes). */
-export type TerminalFeed = () => Promise<{ orderId: string; status: string; reason: string | null }[]>;
+/**
+ * Orders that reached a terminal state, each reported once or more (the driver dedupes). `placedSince`
+ * says that every order still awaited was placed at or after it: a feed may skip older orders.
+ */
+export type TerminalFeed = (hint?: { placedSince: Date }) => Promise<{ orderId: string; status: string; reason: string | null }[]>;
 
 /** An Injector over real HTTP. */
 export function fetchInjector(baseUrl: string): Injector {
@@ -29,12 +32,14 @@ export function fetchInjector(baseUrl: string): Injector {
 
 /** Terminal orders as the shop's own order read model sees them (embedded mode). */
 export function readModelFeed(shop: Shop): TerminalFeed {
+  // Bounded by placement time (the status index is on (status, placed_at)): a poll reads the orders
+  // placed since the oldest one still awaited, not every order that ever finished.
   const query = shop.infrastructure.readModels.db.prepare(
-    "SELECT order_id, status, reason, position FROM shop_orders WHERE position > ? AND status IN ('completed', 'rejected', 'cancelled')",
+    "SELECT order_id, status, reason, position FROM shop_orders WHERE status IN ('completed', 'rejected', 'cancelled') AND placed_at >= ? AND position > ?",
   );
   let seen = '';
-  return async () => {
-    const rows = query.all(seen) as { order_id: string; status: string; reason: string | null; position: string }[];
+  return async (hint) => {
+    const rows = query.all(hint?.placedSince.toISOString() ?? '', seen) as { order_id: string; status: string; reason: string | null; position: string }[];
     for (const row of rows) if (row.position > seen) seen = row.position;
     return rows.map((r) => ({ orderId: r.order_id, status: r.status, reason: r.reason }));
   };
@@ -88,6 +93,9 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
   const mix = options.mix ?? DEFAULT_MIX;
   const random = options.random ?? Math.random;
   const placedAt = new Map<string, number>();
+  /** Wall-clock time each placement request started, for the feed's `placedSince`. */
+  const requestedAt = new Map<string, number>();
+  let oldestAwaited = 0;
   const finished = new Map<string, number>();
   const outcomes: Record<string, number> = {};
   const orderIds: string[] = [];
@@ -101,8 +109,15 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
   };
   let polling: Promise<void> | undefined;
+  const placedSince = () => {
+    while (oldestAwaited < orderIds.length && finished.has(orderIds[oldestAwaited] as string)) oldestAwaited++;
+    const oldest = orderIds[oldestAwaited];
+    // Placements run 64 at a time and may answer out of order, hence the margin.
+    const since = oldest === undefined ? Date.now() : (requestedAt.get(oldest) ?? 0);
+    return { placedSince: new Date(Math.max(0, since - 30_000)) };
+  };
   const poll = () => {
-    polling ??= terminals()
+    polling ??= terminals(placedSince())
       .then((rows) => {
         const now = performance.now();
         for (const row of rows) {
@@ -129,10 +144,12 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
       shippingAddress: ADDRESS_BOOK[i % ADDRESS_BOOK.length],
       paymentToken: declined ? 'tok_declined' : 'tok_visa',
     };
+    const requested = Date.now();
     const res = await app.inject({ method: 'POST', url: '/orders', payload: body });
     if (res.statusCode !== 202) throw new Error(`placing order ${i} answered ${res.statusCode}: ${res.body}`);
     const { orderId } = JSON.parse(res.body) as { orderId: string };
     placedAt.set(orderId, performance.now());
+    requestedAt.set(orderId, requested);
     orderIds.push(orderId);
     const already = early.get(orderId);
     if (already) finish(already, performance.now());
