@@ -32,8 +32,12 @@ function messages(): OutgoingMessage[] {
   );
 }
 
-/** The raw anchor's publish: the same properties Eventfold sets, one confirm callback per message. */
+/**
+ * The raw anchor's publish: the same properties Eventfold sets (timestamp included), the body passed
+ * without a copy as Eventfold does, one confirm callback per message.
+ */
 function rawPublish(channel: ConfirmChannel, exchange: string, batch: OutgoingMessage[]): Promise<void> {
+  const timestamp = Math.floor(Date.now() / 1000);
   return Promise.all(
     batch.map(
       (m) =>
@@ -41,13 +45,14 @@ function rawPublish(channel: ConfirmChannel, exchange: string, batch: OutgoingMe
           channel.publish(
             exchange,
             m.type,
-            Buffer.from(m.body),
+            Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength),
             {
               messageId: m.id,
               type: m.type,
               contentType: m.contentType,
               deliveryMode: 2,
               mandatory: true,
+              timestamp,
               headers: { 'eventfold-key': m.key, 'eventfold-schema-version': '1' },
             },
             (error: unknown) => (error ? reject(error) : resolve()),

@@ -25,7 +25,7 @@ import { assertTopologySpec, declareTopology, mergeTopology, type TopologySpec }
 import { type AmqpConnection, openAmqpConnection, type ReconnectOptions } from './internal/amqpConnection.js';
 import { encodeMessage } from './internal/amqpMessage.js';
 import { consumerTopology, exchangeTopology, namesOf, routingKeyOf } from './internal/bindingTopology.js';
-import { ConfirmPublisher } from './internal/confirmPublisher.js';
+import { ConfirmPublisher, type PublishItem } from './internal/confirmPublisher.js';
 import { QueueConsumer } from './internal/queueConsumer.js';
 import { parseAmqpUrl } from './parseAmqpUrl.js';
 
@@ -76,6 +76,13 @@ export interface RabbitMqTransport extends Transport {
   /** Deletes the queues (group queue, retry queues, DLQ) and the exchange of a binding. For tests and teardown. */
   deprovision(binding: Binding): Promise<void>;
   stats(): RabbitMqTransportStats;
+}
+
+/** AMQP carries these fields as short strings. A UTF-16 unit is at most 3 UTF-8 bytes: most need no byte count. */
+function assertShortString(value: string, index: number, field: 'id' | 'type' | 'contentType'): void {
+  if (value.length > 85 && Buffer.byteLength(value) > 255) {
+    throw new InvalidInputError(`messages[${index}].${field}`, 'must be at most 255 bytes in UTF-8: AMQP carries it as a short string.');
+  }
 }
 
 function assertBinder(binding: Binding): void {
@@ -164,24 +171,22 @@ export async function createRabbitMqTransport(options: RabbitMqTransportOptions)
       declaredExchanges.add(binding.destination);
     }
     // The whole batch is checked before anything is sent: a bad message never leaves a batch half-published.
-    messages.forEach((message, i) => {
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as OutgoingMessage;
       assertOutgoingMessage(message, `messages[${i}]`);
-      for (const field of ['id', 'type', 'contentType'] as const) {
-        if (Buffer.byteLength(message[field]) > 255) {
-          throw new InvalidInputError(`messages[${i}].${field}`, 'must be at most 255 bytes in UTF-8: AMQP carries it as a short string.');
-        }
-      }
-    });
-    const now = clock.now().getTime();
-    const sends: Promise<void>[] = [];
-    for (const message of messages) {
-      const { content, options: publishOptions } = encodeMessage(message, now, rejectUnroutable);
-      sends.push(publisher.publish(binding.destination, routingKeyOf(binding, message), content, publishOptions));
+      assertShortString(message.id, i, 'id');
+      assertShortString(message.type, i, 'type');
+      assertShortString(message.contentType, i, 'contentType');
     }
-    // Every promise settles: wait for all so none is left unobserved, then report the first failure.
-    const results = await Promise.allSettled(sends);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+    const now = clock.now().getTime();
+    const items: PublishItem[] = new Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as OutgoingMessage;
+      const { content, options: publishOptions } = encodeMessage(message, now, rejectUnroutable);
+      items[i] = { exchange: binding.destination, routingKey: routingKeyOf(binding, message), content, options: publishOptions };
+    }
+    // Resolves when every message is confirmed; rejects with the first failure once all settled.
+    await publisher.publishAll(items);
   }
 
   async function subscribe(binding: Binding, handler: MessageHandler, consumeOptions: ConsumeOptions = {}): Promise<Consumer> {

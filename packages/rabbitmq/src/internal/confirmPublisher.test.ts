@@ -53,4 +53,22 @@ describe('ConfirmPublisher without a connection', () => {
     await expect(pending).rejects.toMatchObject({ code: 'EVENTFOLD_TRANSPORT_CLOSED', retryable: true });
     await expect(publisher.publish('x', 'rk', Buffer.from('b'), {})).rejects.toMatchObject({ code: 'EVENTFOLD_TRANSPORT_CLOSED' });
   });
+
+  it('publishAll settles once for the whole batch, after every message, and waits for room past maxUnconfirmed', async () => {
+    const publisher = new ConfirmPublisher(downConnection(), { maxUnconfirmed: 2, confirmTimeoutMs: 60_000 });
+    const items = ['a', 'b', 'c'].map((id) => ({ exchange: 'x', routingKey: 'rk', content: Buffer.from(id), options: { messageId: id } }));
+    let settled = 0;
+    const batch = publisher.publishAll(items).finally(() => {
+      settled += 1;
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    // Two sent (waiting for a connection), the third waits for room.
+    expect(publisher.unconfirmed).toBe(2);
+    expect(settled).toBe(0);
+    await publisher.close(10);
+    await expect(batch).rejects.toMatchObject({ code: 'EVENTFOLD_TRANSPORT_CLOSED', retryable: true });
+    expect(settled).toBe(1);
+    expect(publisher.unconfirmed).toBe(0);
+    await expect(publisher.publishAll([])).rejects.toMatchObject({ code: 'EVENTFOLD_TRANSPORT_CLOSED' });
+  });
 });

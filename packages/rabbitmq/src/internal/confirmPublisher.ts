@@ -9,13 +9,28 @@ import { EventfoldError } from '@eventfold/core';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import type { AmqpConnection } from './amqpConnection.js';
 
-interface Pending {
+/** One message to publish. */
+export interface PublishItem {
   readonly exchange: string;
   readonly routingKey: string;
   readonly content: Buffer;
   readonly options: Options.Publish;
+}
+
+/** The messages of one `publishAll` call: settles once every one of them is confirmed or failed. */
+interface Batch {
+  remaining: number;
+  /** The failure of the lowest-index message that failed, reported once all settled. */
+  error: unknown;
+  errorIndex: number;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+interface Pending extends PublishItem {
+  readonly batch: Batch;
+  /** Position in its batch. */
+  readonly index: number;
   /** performance.now() when publish was called, for the confirm timeout. */
   readonly since: number;
   /** Channel it was last sent on; undefined while waiting for one. */
@@ -36,8 +51,8 @@ export interface ConfirmPublisherOptions {
 
 export class ConfirmPublisher {
   private channel: ConfirmChannel | undefined;
+  /** Sent or waiting to be sent, in publish order. */
   private readonly pending = new Set<Pending>();
-  private readonly byMessageId = new Map<string, Pending[]>();
   private readonly capacityWaiters: Array<() => void> = [];
   private readonly maxUnconfirmed: number;
   private readonly confirmTimeoutMs: number;
@@ -84,52 +99,81 @@ export class ConfirmPublisher {
   }
 
   /** Resolves once the broker confirmed the message. `mandatory` defaults to true: unroutable is an error. */
-  async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
-    if (this.closed) throw new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport is closed; create a new one to publish.');
-    while (this.pending.size >= this.maxUnconfirmed && !this.closed) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
-    if (this.closed)
-      throw new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport closed while this publish waited; create a new one.', { retryable: true });
+  publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+    return this.publishAll([{ exchange, routingKey, content, options }]);
+  }
+
+  /**
+   * Publishes the messages in order and resolves once the broker confirmed all of them; if any failed,
+   * rejects (after all settled, so none is left unobserved) with the failure of the first one that did.
+   * One promise per call, not per message: this is the relay's hot path.
+   */
+  publishAll(items: readonly PublishItem[]): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    if (items.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const entry: Pending = {
-        exchange,
-        routingKey,
-        content,
-        options: options.mandatory !== undefined ? options : { ...options, mandatory: true },
-        resolve,
-        reject,
-        since: performance.now(),
-        sentOn: undefined,
-        returned: false,
-      };
-      this.pending.add(entry);
-      if (this.sweeper === undefined) {
-        this.sweeper = setInterval(() => this.sweep(), Math.min(1_000, this.confirmTimeoutMs));
-        this.sweeper.unref();
+      const batch: Batch = { remaining: items.length, error: undefined, errorIndex: items.length, resolve, reject };
+      if (this.pending.size + items.length <= this.maxUnconfirmed) {
+        const since = performance.now();
+        for (let i = 0; i < items.length; i++) this.enqueue(items[i] as PublishItem, batch, i, since);
+      } else {
+        this.enqueueWhenRoom(items, batch).catch(reject);
       }
-      if (options.messageId !== undefined) {
-        const list = this.byMessageId.get(options.messageId);
-        if (list === undefined) this.byMessageId.set(options.messageId, [entry]);
-        else list.push(entry);
-      }
-      if (this.channel !== undefined) this.send(this.channel, entry);
     });
+  }
+
+  /** Backpressure: each message waits until fewer than maxUnconfirmed are unconfirmed. */
+  private async enqueueWhenRoom(items: readonly PublishItem[], batch: Batch): Promise<void> {
+    for (let i = 0; i < items.length; i++) {
+      while (this.pending.size >= this.maxUnconfirmed && !this.closed) await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+      if (this.closed) {
+        const error = new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport closed while this publish waited; create a new one.', {
+          retryable: true,
+        });
+        // The messages not enqueued yet settle here; those already sent are settled by close().
+        for (let j = i; j < items.length; j++) this.settleBatch(batch, j, error);
+        return;
+      }
+      this.enqueue(items[i] as PublishItem, batch, i, performance.now());
+    }
+  }
+
+  private enqueue(item: PublishItem, batch: Batch, index: number, since: number): void {
+    const entry: Pending = {
+      exchange: item.exchange,
+      routingKey: item.routingKey,
+      content: item.content,
+      options: item.options.mandatory !== undefined ? item.options : { ...item.options, mandatory: true },
+      batch,
+      index,
+      since,
+      sentOn: undefined,
+      returned: false,
+    };
+    this.pending.add(entry);
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.sweep(), Math.min(1_000, this.confirmTimeoutMs));
+      this.sweeper.unref();
+    }
+    if (this.channel !== undefined) this.send(this.channel, entry);
   }
 
   private settle(entry: Pending, error?: unknown): void {
     if (!this.pending.delete(entry)) return;
-    const id = entry.options.messageId;
-    if (id !== undefined) {
-      const list = this.byMessageId.get(id);
-      if (list !== undefined) {
-        const i = list.indexOf(entry);
-        if (i >= 0) list.splice(i, 1);
-        if (list.length === 0) this.byMessageId.delete(id);
-      }
-    }
     const waiter = this.capacityWaiters.shift();
     if (waiter !== undefined) waiter();
-    if (error === undefined) entry.resolve();
-    else entry.reject(error);
+    this.settleBatch(entry.batch, entry.index, error);
+  }
+
+  private settleBatch(batch: Batch, index: number, error: unknown): void {
+    if (error !== undefined && index < batch.errorIndex) {
+      batch.error = error;
+      batch.errorIndex = index;
+    }
+    batch.remaining -= 1;
+    if (batch.remaining > 0) return;
+    if (batch.error === undefined) batch.resolve();
+    else batch.reject(batch.error);
   }
 
   private send(channel: ConfirmChannel, entry: Pending): void {
@@ -188,9 +232,17 @@ export class ConfirmPublisher {
       channelError = error;
     });
     channel.on('return', (message: Message) => {
+      // RabbitMQ sends basic.return before the confirm of the same message, and in publish order, so
+      // the first unreturned entry with this id sent on this channel is the one (returns are rare:
+      // a linear scan keeps the publish path free of an id index).
       const id = message.properties.messageId as string | undefined;
-      const entry = id === undefined ? undefined : this.byMessageId.get(id)?.find((e) => e.sentOn === channel && !e.returned);
-      if (entry !== undefined) entry.returned = true;
+      if (id === undefined) return;
+      for (const entry of this.pending) {
+        if (entry.sentOn === channel && !entry.returned && entry.options.messageId === id) {
+          entry.returned = true;
+          return;
+        }
+      }
     });
     channel.on('close', () => {
       if (this.channel === channel) this.channel = undefined;
@@ -245,4 +297,8 @@ export class ConfirmPublisher {
     await this.channel?.close().catch(() => {});
     this.channel = undefined;
   }
+}
+
+function closedError(): EventfoldError {
+  return new EventfoldError('EVENTFOLD_TRANSPORT_CLOSED', 'The RabbitMQ transport is closed; create a new one to publish.');
 }
