@@ -87,4 +87,21 @@ describe('AckBatcher', () => {
     await nextTurn();
     expect(() => acks.flush()).not.toThrow();
   });
+
+  it('keeps its memory bounded behind a delivery that never finishes', async () => {
+    const { channel, frames } = recordingChannel();
+    const acks = new AckBatcher(channel);
+    acks.track(msg(1));
+    for (let tag = 2; tag <= 20_000; tag++) {
+      acks.track(msg(tag));
+      acks.ack(msg(tag));
+      if (tag % 100 === 0) acks.flush();
+    }
+    acks.flush();
+    expect(frames).toHaveLength(19_999);
+    expect((acks as unknown as { tags: number[] }).tags.length).toBeLessThan(5_000);
+    acks.ack(msg(1));
+    acks.flush();
+    expect(frames.at(-1)).toBe('ack 1 multiple');
+  });
 });

@@ -71,9 +71,18 @@ export class AckBatcher {
       this.tags = [];
       this.states = [];
       this.head = 0;
-    } else if (this.head > 1_024) {
-      this.tags = tags.slice(this.head);
-      this.states = states.slice(this.head);
+    } else if (this.head > 1_024 || tags.length - this.head > 4_096) {
+      // Drop the settled prefix, and the settled entries behind a long-running delivery, so the
+      // arrays stay about as long as the deliveries still in flight.
+      const keptTags: number[] = [];
+      const keptStates: number[] = [];
+      for (let j = this.head; j < tags.length; j++) {
+        if (states[j] === DONE) continue;
+        keptTags.push(tags[j] as number);
+        keptStates.push(states[j] as number);
+      }
+      this.tags = keptTags;
+      this.states = keptStates;
       this.head = 0;
     }
   }

@@ -60,8 +60,12 @@ export function encodeMessage(message: OutgoingMessage, timestampMs: number, man
 /** Headers as the message carried them, minus broker and transport bookkeeping. */
 export function userHeaders(raw: Message): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw.properties.headers ?? {})) {
+  const headers: Record<string, unknown> | undefined = raw.properties.headers;
+  if (headers === undefined || headers === null) return out;
+  // for-in over amqplib's plain decoded table: no entry arrays per delivery.
+  for (const name in headers) {
     if (TRANSPORT_HEADERS.has(name) || isBrokerHeader(name)) continue;
+    const value = headers[name];
     out[name] = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
   }
   return out;
