@@ -109,10 +109,9 @@ export function createDirectTransport(options: DirectTransportOptions): Transpor
     delivery.expect(groups.length * messages.length);
     open.add(delivery);
     try {
-      for (const group of groups) {
-        // Copy so a caller reusing its buffers cannot change what consumers see.
-        for (const m of messages) group.enqueue({ ...copyMessage(m), body: Uint8Array.from(m.body) }, delivery);
-      }
+      // Copy once, so a caller reusing its buffers cannot change what consumers see.
+      const copies = messages.map((m) => ({ ...copyMessage(m), body: Uint8Array.from(m.body) }));
+      for (const group of groups) for (const m of copies) group.enqueue(m, delivery);
       await delivery.done;
     } finally {
       open.delete(delivery);
