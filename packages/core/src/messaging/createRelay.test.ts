@@ -251,4 +251,32 @@ describe('createRelay', () => {
     await timers.flush();
     expect(received).toHaveLength(20);
   });
+
+  it('wakes at once on an append through a store with onAppend, and backs its empty polls off up to maxIdleMs', async () => {
+    const { store, received, relay, timers } = await setup(0);
+    const listeners = new Set<() => void>();
+    let reads = 0;
+    const waking = {
+      ...store,
+      readAll: (options?: Parameters<EventStore['readAll']>[0]) => {
+        reads += 1;
+        return store.readAll(options);
+      },
+      onAppend: (listener: () => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const r = relay({ store: waking, pollIntervalMs: 10, maxIdleMs: 40 });
+    const done = r.start();
+    await timers.advance(200);
+    expect(reads).toBeLessThanOrEqual(7); // 0, 20, 60, 100, 140, 180: not every 10 ms
+    await store.appendToStream('order-1', [{ type: 'OrderPlaced', data: { i: 0 } }]);
+    for (const listener of listeners) listener();
+    await timers.flush();
+    expect(positionsOf(received)).toEqual([0]); // no time passed: the wake-up ended the wait
+    await r.stop();
+    await done;
+    expect(listeners.size).toBe(0);
+  });
 });

@@ -59,6 +59,12 @@ export interface RelayOptions {
    * leaseTtlMs ÷ 3. An append in this process (`wake()`, or the store's `onAppend`) ends the wait early.
    */
   pollIntervalMs?: number;
+  /**
+   * With a store that wakes the relay on its appends (`onAppend`), polls that find nothing back off:
+   * the wait doubles from `pollIntervalMs` up to this, and a wake-up or a relayed event resets it.
+   * Default 20 × pollIntervalMs. Ignored for stores without `onAppend` (they always poll at the interval).
+   */
+  maxIdleMs?: number;
   /** Waits before retrying after a retryable failure (broker or store down), in ms. Default 1,000. */
   retryDelayMs?: number;
   clock?: Clock;
@@ -115,6 +121,7 @@ export function createRelay(options: RelayOptions): Relay {
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollIntervalMs ?? 100;
   const standbyMs = Math.max(pollMs, Math.floor(ttl / 3));
+  const maxIdleMs = Math.max(pollMs, options.maxIdleMs ?? pollMs * 20);
   const retryMs = options.retryDelayMs ?? 1_000;
   const controller = new AbortController();
   if (options.signal) {
@@ -180,7 +187,9 @@ export function createRelay(options: RelayOptions): Relay {
     return count;
   };
 
+  let wokenCycle = false;
   const runOnce = async (): Promise<number> => {
+    wokenCycle = woken;
     woken = false;
     if (!(await holdLease())) return 0;
     known ??= { checkpoint: (await options.store.checkpoints.load(options.name)) ?? null };
@@ -210,6 +219,9 @@ export function createRelay(options: RelayOptions): Relay {
 
   const loop = async () => {
     const signal = controller.signal;
+    // Idle polls back off only when appends in this process wake the relay; appends elsewhere (or hidden
+    // for a moment behind a concurrent writer) are then found within maxIdleMs.
+    let idleMs = pollMs;
     try {
       while (!signal.aborted) {
         let relayed: number;
@@ -223,8 +235,11 @@ export function createRelay(options: RelayOptions): Relay {
           continue;
         }
         if (relayed < batchSize) {
-          if (leader) await idle(pollMs, signal);
-          else await sleep(standbyMs, signal);
+          if (!leader) await sleep(standbyMs, signal);
+          else {
+            idleMs = relayed > 0 || wokenCycle || unlisten === undefined ? pollMs : Math.min(maxIdleMs, idleMs * 2);
+            await idle(idleMs, signal);
+          }
         }
       }
     } finally {
