@@ -66,10 +66,9 @@ interface Lane {
 }
 
 /** One delivered record on its way through the scheduler: everything settling it needs, in one object. */
-interface Delivery {
+interface Delivery extends DecodedRecord {
   readonly lane: Lane;
   readonly record: Record;
-  readonly decoded: DecodedRecord;
   readonly tracker: PartitionOffsets;
   /** The record's slot in its partition's offset window. */
   readonly slot: number;
@@ -279,20 +278,20 @@ export class GroupConsumer implements Consumer {
     }
     const slot = tracker.delivered(record.offset);
     if (slot < 0) return;
-    const decoded = decodeDelivered(record, this.s.binding.destination);
-    const delivery: Delivery = { lane, record, decoded, tracker, slot, epoch: lane.epoch };
+    const delivery: Delivery = { lane, record, message: undefined as never, dueAt: 0, wellFormed: false, tracker, slot, epoch: lane.epoch };
+    decodeDelivered(record, this.s.binding.destination, delivery);
     this.changeInFlight(lane, 1);
     if (lane.name === 'retry') {
-      const wait = decoded.dueAt - this.s.options.clock.now().getTime();
+      const wait = delivery.dueAt - this.s.options.clock.now().getTime();
       if (wait > 0) {
         void this.s.options.sleep(wait, this.stopSignal.signal).then(() => {
           if (this.stopping || delivery.epoch !== lane.epoch) this.changeInFlight(lane, -1);
-          else this.scheduler.submit(decoded.message.key, delivery, lane.name);
+          else this.scheduler.submit(delivery.message.key, delivery, lane.name);
         });
         return;
       }
     }
-    this.scheduler.submit(decoded.message.key, delivery, lane.name);
+    this.scheduler.submit(delivery.message.key, delivery, lane.name);
   }
 
   /** Runs the handler; a synchronous handler settles without a promise (the common, fast case). */
@@ -301,9 +300,9 @@ export class GroupConsumer implements Consumer {
       this.settleRecord(delivery, false);
       return;
     }
-    const { decoded, record } = delivery;
-    if (!decoded.wellFormed) {
-      const message = { ...decoded.message, id: `kafka:${record.topic}:${record.partition}:${record.offset}`, type: decoded.message.type || 'unknown' };
+    const { message: delivered, record } = delivery;
+    if (!delivery.wellFormed) {
+      const message = { ...delivered, id: `kafka:${record.topic}:${record.partition}:${record.offset}`, type: delivered.type || 'unknown' };
       const error = new UnreadableMessageError(
         message,
         `the Kafka record lacks the ${KAFKA_HEADERS.id}/${KAFKA_HEADERS.type}/${KAFKA_HEADERS.schemaVersion} headers`,
@@ -312,14 +311,14 @@ export class GroupConsumer implements Consumer {
     }
     let result: unknown;
     try {
-      result = this.s.handler(decoded.message);
+      result = this.s.handler(delivered);
     } catch (error) {
-      return this.failed(delivery, decoded.message, error);
+      return this.failed(delivery, delivered, error);
     }
     if (result !== undefined && result !== null && typeof (result as PromiseLike<void>).then === 'function') {
       return Promise.resolve(result as PromiseLike<void>).then(
         () => this.settleRecord(delivery, true),
-        (error: unknown) => this.failed(delivery, decoded.message, error),
+        (error: unknown) => this.failed(delivery, delivered, error),
       );
     }
     this.settleRecord(delivery, true);

@@ -1,6 +1,6 @@
 import type { OutgoingMessage } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
-import { decodeDelivered, fromKafkaRecord, KAFKA_HEADERS, toDelivered, toKafkaRecord } from './recordCodec.js';
+import { type DecodedRecord, decodeDelivered, fromKafkaRecord, KAFKA_HEADERS, toDelivered, toKafkaRecord } from './recordCodec.js';
 
 const message: OutgoingMessage = {
   id: 'm-1',
@@ -12,6 +12,8 @@ const message: OutgoingMessage = {
   body: Uint8Array.from([0, 1, 254, 255]),
   priority: 7,
 };
+
+const blank = (): DecodedRecord => ({ message: undefined as never, dueAt: 0, wellFormed: false });
 
 describe('record codec', () => {
   it('round-trips every field; internal headers do not leak into the message headers', () => {
@@ -39,7 +41,7 @@ describe('record codec', () => {
   it('decodes straight to the delivered message, the same as fromKafkaRecord + toDelivered', () => {
     const record = toKafkaRecord('orders', message, { [KAFKA_HEADERS.retryAttempt]: '2', [KAFKA_HEADERS.retryDue]: '1700000000123' });
     const consumed = { key: record.key, value: record.value, headers: record.headers as Map<Buffer, Buffer> };
-    const decoded = decodeDelivered(consumed, 'orders');
+    const decoded = decodeDelivered(consumed, 'orders', blank());
     const envelope = fromKafkaRecord(consumed);
     expect(decoded.message).toEqual(toDelivered(envelope.message, 'orders', envelope.attempt));
     expect(decoded.message.attempt).toBe(2);
@@ -51,7 +53,7 @@ describe('record codec', () => {
     const types = ['OrderPlaced', 'OrderPlacee', 'OrderPlaced', 'PaymentTaken', 'OrderPlacee'];
     for (const type of types) {
       const record = toKafkaRecord('t', { ...message, type, contentType: type === 'OrderPlaced' ? 'application/json' : 'application/jsoN' });
-      const decoded = decodeDelivered({ key: record.key, value: record.value, headers: record.headers as Map<Buffer, Buffer> }, 't');
+      const decoded = decodeDelivered({ key: record.key, value: record.value, headers: record.headers as Map<Buffer, Buffer> }, 't', blank());
       expect(decoded.message.type).toBe(type);
       expect(decoded.message.contentType).toBe(type === 'OrderPlaced' ? 'application/json' : 'application/jsoN');
     }
@@ -68,6 +70,7 @@ describe('record codec', () => {
           ],
         },
         'd',
+        blank(),
       );
     expect(odd('2x').message.schemaVersion, 'parseInt semantics').toBe(2);
     expect(odd('v2').wellFormed).toBe(false);

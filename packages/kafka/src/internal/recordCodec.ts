@@ -249,18 +249,21 @@ export function fromKafkaRecord(record: ConsumedRecord): RecordEnvelope {
 
 /** A consumed record as its handler receives it, plus what the consumer needs to schedule it. */
 export interface DecodedRecord {
-  readonly message: DeliveredMessage;
+  message: DeliveredMessage;
   /** Epoch ms before which a retry record must not run; 0 for main-topic records. */
-  readonly dueAt: number;
+  dueAt: number;
   /** False when the record lacks the Eventfold headers (written by a foreign producer). */
-  readonly wellFormed: boolean;
+  wellFormed: boolean;
 }
 
-/** `fromKafkaRecord` + `toDelivered` in one step, building the delivered message directly (the consumer's hot path). */
-export function decodeDelivered(record: ConsumedRecord, destination: string): DecodedRecord {
+/**
+ * `fromKafkaRecord` + `toDelivered` in one step, building the delivered message directly (the consumer's
+ * hot path). Writes into `into` — the consumer passes its per-record object, so nothing else is allocated.
+ */
+export function decodeDelivered<T extends DecodedRecord>(record: ConsumedRecord, destination: string, into: T): T {
   scanRecord(record);
   // One literal with one fixed shape (priority may be undefined), like toDelivered.
-  const message: DeliveredMessage = {
+  into.message = {
     id: scanId ?? '',
     type: scanType ?? '',
     schemaVersion: scannedVersion(),
@@ -272,7 +275,9 @@ export function decodeDelivered(record: ConsumedRecord, destination: string): De
     destination,
     attempt: scannedAttempt(),
   };
-  return { message, dueAt: scannedDue(), wellFormed: scannedWellFormed() };
+  into.dueAt = scannedDue();
+  into.wellFormed = scannedWellFormed();
+  return into;
 }
 
 export function toDelivered(message: OutgoingMessage, destination: string, attempt: number): DeliveredMessage {
