@@ -3,7 +3,10 @@ import { defaultServerConditions } from 'vite';
 import { defineConfig, type Plugin } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the "@eventfold/source" export condition.
-const exclusive = ['packages/postgres/src/gapFreeLog.int.test.ts'];
+// Tests that disturb or are timed against shared servers run alone, after the parallel tiers: the
+// gap/torture tests hold PostgreSQL transactions open on purpose; the RabbitMQ recovery test closes every
+// connection on the broker (other files' too); the retry test checks TTL delays to ±20%.
+const exclusive = ['packages/postgres/src/gapFreeLog.int.test.ts', 'packages/rabbitmq/src/recovery.int.test.ts', 'packages/rabbitmq/src/retries.int.test.ts'];
 const resolve = { conditions: ['@eventfold/source', ...defaultServerConditions] };
 // Vite 8's Oxc transform only knows legacy decorators and Node 20 cannot parse TC39 ones, so files using
 // standard decorators (the @eventfold/core decorator API) are lowered by TypeScript itself first.
@@ -53,8 +56,7 @@ export default defineConfig({
       {
         ...shared,
         test: {
-          // Tests that hold PostgreSQL transactions open on purpose (gap and torture tests) run alone: an
-          // open transaction anywhere on the server holds back every subscriber's view of the log.
+          // See `exclusive` above: one file at a time, nothing else running.
           name: 'int-exclusive',
           include: exclusive,
           testTimeout: 600_000,
