@@ -59,7 +59,12 @@ describe('shop HTTP API', () => {
     await waitForSaga(orderId);
     // The read model catches up with the saga's last events too.
     await waitForStatus(orderId, ['completed']);
-    expect(await readUntil(orderId, (o) => o.payment === 'captured')).toMatchObject({ payment: 'captured', stock: 'shipped', shipment: 'scheduled' });
+    // Capture and the stock commit are the saga's last two steps, projected one after the other: wait for both.
+    expect(await readUntil(orderId, (o) => o.payment === 'captured' && o.stock === 'shipped')).toMatchObject({
+      payment: 'captured',
+      stock: 'shipped',
+      shipment: 'scheduled',
+    });
     const saga = json((await t.app.inject({ method: 'GET', url: `/sagas/${orderId}` })).body);
     expect(saga).toMatchObject({ style: 'orchestration', step: 'completed' });
     const cancel = await t.app.inject({ method: 'POST', url: `/orders/${orderId}/cancel`, payload: { reason: 'too late' } });
