@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { type Binding, defineBinding, encodeJsonMessage, type OutgoingMessage } from '@eventfold/core';
 import { createKafkaTransport, type KafkaTransport } from '@eventfold/kafka';
 import { Admin, Consumer, ProduceAcks, Producer } from '@platformatic/kafka';
-import { eventData, inLanes, timed, type Workload } from '../lib.js';
+import { eventData, inLanes, type Measurement, timed, type Workload } from '../lib.js';
 
 const brokers = [process.env.EVENTFOLD_BENCH_KAFKA ?? '127.0.0.1:9092'];
 const EVENTS = Number(process.env.BENCH_KAFKA_EVENTS ?? 20_000);
@@ -130,6 +130,17 @@ function producerPerformance(classpath: string, topic: string): { operations: nu
 let transport: KafkaTransport;
 let rawProducer: Producer;
 
+/** A raw consumer in a new group; with `eventfoldFetch`, fetching with the transport's resolved settings. */
+function rawConsumer(groupPrefix: string, eventfoldFetch: boolean): Consumer {
+  const fetch = transport.options.consumer;
+  return new Consumer({
+    clientId: `${groupPrefix}-${tag}`,
+    bootstrapBrokers: brokers,
+    groupId: `${groupPrefix}.${randomBytes(4).toString('hex')}`,
+    ...(eventfoldFetch ? { maxBytes: fetch.maxBytesPerPoll, maxWaitTime: fetch.maxWaitMs, minBytes: 1, highWaterMark: fetch.maxRecordsPerPoll } : {}),
+  });
+}
+
 export async function workloads(): Promise<Workload[]> {
   const classpath = kafkaClasspath();
   let prepared = false;
@@ -149,6 +160,21 @@ export async function workloads(): Promise<Workload[]> {
     });
     // The consume workload reads the same EVENTS records every round, each time with a new group.
     await transport.publish(defineBinding('fill', { binder: 'kafka', destination: consumeTopic }), messages());
+  };
+  /** The bare loop: counts records, decodes nothing, autocommits what it fetched (at-most-once). */
+  const rawCountingLoop = async (groupPrefix: string, eventfoldFetch: boolean): Promise<Measurement> => {
+    await once();
+    const consumer = rawConsumer(groupPrefix, eventfoldFetch);
+    return timed(EVENTS, async () => {
+      const stream = await consumer.consume({ topics: [consumeTopic], mode: 'earliest', autocommit: 100 });
+      let seen = 0;
+      for await (const _record of stream) {
+        seen += 1;
+        if (seen === EVENTS) break;
+      }
+      await stream.close();
+      await consumer.close(true);
+    });
   };
   const teardown = async () => {
     // Every topic of this run (destinations, per-group retry topics, DLQs) carries the run's tag.
@@ -231,29 +257,7 @@ export async function workloads(): Promise<Workload[]> {
       anchors: [
         {
           name: 'raw @platformatic/kafka consumer stream',
-          run: async () => {
-            await once();
-            const fetch = transport.options.consumer;
-            const consumer = new Consumer({
-              clientId: `bench-raw-c-${tag}`,
-              bootstrapBrokers: brokers,
-              groupId: `bench.raw.${randomBytes(4).toString('hex')}`,
-              maxBytes: fetch.maxBytesPerPoll,
-              maxWaitTime: fetch.maxWaitMs,
-              minBytes: 1,
-              highWaterMark: fetch.maxRecordsPerPoll,
-            });
-            return timed(EVENTS, async () => {
-              const stream = await consumer.consume({ topics: [consumeTopic], mode: 'earliest', autocommit: 100 });
-              let seen = 0;
-              for await (const _record of stream) {
-                seen += 1;
-                if (seen === EVENTS) break;
-              }
-              await stream.close();
-              await consumer.close(true);
-            });
-          },
+          run: () => rawCountingLoop('bench.raw', true),
         },
         {
           // The like-for-like anchor: what a hand-written at-least-once consumer on the raw client does per
@@ -263,16 +267,7 @@ export async function workloads(): Promise<Workload[]> {
           name: 'raw @platformatic/kafka at-least-once consumer',
           run: async () => {
             await once();
-            const fetch = transport.options.consumer;
-            const consumer = new Consumer({
-              clientId: `bench-raw-a-${tag}`,
-              bootstrapBrokers: brokers,
-              groupId: `bench.rawa.${randomBytes(4).toString('hex')}`,
-              maxBytes: fetch.maxBytesPerPoll,
-              maxWaitTime: fetch.maxWaitMs,
-              minBytes: 1,
-              highWaterMark: fetch.maxRecordsPerPoll,
-            });
+            const consumer = rawConsumer('bench.rawa', true);
             const typeHeader = 'eventfold-type';
             const idHeader = 'eventfold-message-id';
             return timed(EVENTS, async () => {
@@ -318,24 +313,7 @@ export async function workloads(): Promise<Workload[]> {
           // Reference, no target: the client's own fetch defaults (10 MB per fetch) instead of Eventfold's
           // 1 MiB. Shows what Eventfold's smaller default fetch (chosen to bound event-loop stalls) costs.
           name: 'raw consumer stream, library default fetch (reference)',
-          run: async () => {
-            await once();
-            const consumer = new Consumer({
-              clientId: `bench-raw-d-${tag}`,
-              bootstrapBrokers: brokers,
-              groupId: `bench.rawd.${randomBytes(4).toString('hex')}`,
-            });
-            return timed(EVENTS, async () => {
-              const stream = await consumer.consume({ topics: [consumeTopic], mode: 'earliest', autocommit: 100 });
-              let seen = 0;
-              for await (const _record of stream) {
-                seen += 1;
-                if (seen === EVENTS) break;
-              }
-              await stream.close();
-              await consumer.close(true);
-            });
-          },
+          run: () => rawCountingLoop('bench.rawd', false),
         },
       ],
       targets: [{ anchor: 'raw @platformatic/kafka at-least-once consumer', minRatio: 0.8, label: '≥ 0.8× raw @platformatic/kafka at-least-once consumer' }],

@@ -140,6 +140,11 @@ function text(value: HeaderPart): string {
   return value === null || value === undefined ? '' : typeof value === 'string' ? value : value.toString();
 }
 
+/** `text` for headers whose few distinct values repeat on every record (type, content type): reuses the string. */
+function sharedText(value: HeaderPart): string {
+  return value === null || value === undefined || typeof value === 'string' ? text(value) : repeatedText(value);
+}
+
 /** A decimal header value; digits are read from the bytes, anything else goes through parseInt (NaN when unreadable). */
 function decimal(value: HeaderPart): number {
   if (value !== null && value !== undefined && typeof value !== 'string' && value.length > 0 && value.length <= 15) {
@@ -170,13 +175,13 @@ function visitHeader(value: HeaderPart, name: HeaderPart): void {
       scanId = text(value);
       break;
     case SLOT.type:
-      scanType = value === null || value === undefined || typeof value === 'string' ? text(value) : repeatedText(value);
+      scanType = sharedText(value);
       break;
     case SLOT.schemaVersion:
       scanVersion = decimal(value);
       break;
     case SLOT.contentType:
-      scanContentType = value === null || value === undefined || typeof value === 'string' ? text(value) : repeatedText(value);
+      scanContentType = sharedText(value);
       break;
     case SLOT.priority:
       scanPriority = text(value);
