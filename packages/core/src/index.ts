@@ -212,7 +212,7 @@ export {
   type SagaStepContext,
   type StepOutcome,
 } from './sagas/defineSaga.js';
-export { deterministicId } from './sagas/deterministicId.js';
+export { deterministicId, deterministicIdAfter } from './sagas/deterministicId.js';
 export {
   type DeliveredSagaCommand,
   readSagaCommand,

@@ -12,7 +12,7 @@ import { EventfoldError, InvalidInputError, isEventfoldError } from '../errors.j
 import type { EventStore } from '../eventStore.js';
 import { type Sleep, systemSleep } from '../messaging/timers.js';
 import type { Reaction, ReactionContext } from './defineReaction.js';
-import { deterministicId } from './deterministicId.js';
+import { deterministicIdAfter } from './deterministicId.js';
 import type { TimerStore } from './timerStore.js';
 
 export interface ReactorOptions {
@@ -90,7 +90,7 @@ export function createReactor(options: ReactorOptions): Reactor {
           streamId,
           events.map((e, i) => ({
             ...e,
-            eventId: deterministicId(owner, reaction.name, sourceId, 'emit', String(base + i)),
+            eventId: deterministicIdAfter(sourceId, owner, reaction.name, sourceId, 'emit', String(base + i)),
             correlationId,
             causationId: sourceId,
           })),
@@ -101,7 +101,7 @@ export function createReactor(options: ReactorOptions): Reactor {
         if (options.timers === undefined)
           throw new InvalidInputError('timers', `reaction "${reaction.name}" schedules a deadline; give the reactor a timer store.`);
         if (!Number.isFinite(afterMs) || afterMs < 0) throw new InvalidInputError('afterMs', 'must be a number of milliseconds ≥ 0.');
-        const id = deterministicId(owner, reaction.name, sourceId, 'timer', String(scheduled++));
+        const id = deterministicIdAfter(sourceId, owner, reaction.name, sourceId, 'timer', String(scheduled++));
         const data: TimerPayload = { reaction: reaction.name, payload, sourceId, correlationId };
         await options.timers.schedule([
           { id, owner, key: reaction.name, dueAt: new Date(clock.now().getTime() + afterMs), payload: data as unknown as JsonValue },

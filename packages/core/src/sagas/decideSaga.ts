@@ -6,7 +6,7 @@
 import type { JsonObject } from '../envelope.js';
 import { createRetryPolicy, type RetryPolicyOptions } from '../messaging/retryPolicy.js';
 import { actionRetry, compensationRetry, type ReplyHandler, type ReplyVerdict, type SagaDefinition, type SagaInputEvent, type SagaStep } from './defineSaga.js';
-import { deterministicId } from './deterministicId.js';
+import { deterministicIdAfter } from './deterministicId.js';
 import { SagaStateError } from './sagaErrors.js';
 import type { SagaCommand, SagaLogEvent, SagaLogEventMap, SagaPhase } from './sagaLog.js';
 import { evolveSaga, type SagaState } from './sagaState.js';
@@ -53,7 +53,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     emit('SagaCommandIssued', {
       saga,
       sagaId: sagaId(),
-      commandId: deterministicId(context.streamId, 'command', name, phase, String(attempt)),
+      commandId: deterministicIdAfter(current.anchor, context.streamId, 'command', name, phase, String(attempt)),
       idempotencyKey: `${saga}:${sagaId()}:${name}:${phase}`,
       step: name,
       phase,
@@ -73,7 +73,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     emit('SagaTimerScheduled', {
       saga,
       sagaId: sagaId(),
-      timerId: deterministicId(context.streamId, 'timer', purpose, name, phase, String(attempt)),
+      timerId: deterministicIdAfter(current.anchor, context.streamId, 'timer', purpose, name, phase, String(attempt)),
       dueAt: new Date(context.now.getTime() + afterMs).toISOString(),
       purpose,
       step: name,
@@ -90,7 +90,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
       emit('SagaCommandIssued', {
         saga,
         sagaId: sagaId(),
-        commandId: deterministicId(context.streamId, 'command', 'completion', String(i)),
+        commandId: deterministicIdAfter(current.anchor, context.streamId, 'command', 'completion', String(i)),
         idempotencyKey: `${saga}:${sagaId()}:completion:${i}`,
         step: 'completion',
         phase: 'completion',
@@ -109,7 +109,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
       emit('SagaCommandIssued', {
         saga,
         sagaId: sagaId(),
-        commandId: deterministicId(context.streamId, 'command', 'compensated', String(i)),
+        commandId: deterministicIdAfter(current.anchor, context.streamId, 'command', 'compensated', String(i)),
         idempotencyKey: `${saga}:${sagaId()}:compensated:${i}`,
         step: 'compensated',
         phase: 'completion',

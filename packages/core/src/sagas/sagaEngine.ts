@@ -11,7 +11,7 @@ import { isEventfoldError } from '../errors.js';
 import type { EventStore } from '../eventStore.js';
 import { decideSaga, type SagaInput } from './decideSaga.js';
 import type { SagaDefinition } from './defineSaga.js';
-import { deterministicId } from './deterministicId.js';
+import { deterministicIdAfter } from './deterministicId.js';
 import { publishSagaNeedsAttention, publishSagaTransition } from './sagaDiagnostics.js';
 import { type CausedSagaLogEvent, isSagaLogEvent, type SagaLogEvent, sagaStreamId, sagaStreamPrefix } from './sagaLog.js';
 import { evolveSaga, foldSaga, type SagaState } from './sagaState.js';
@@ -72,16 +72,19 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     return { events, state: foldSaga(toSagaLogEvents(events)) };
   };
 
-  // Folded states by stream, valid at their version: a load reads only the events appended since.
-  // The store stays the truth (a stale entry just reads more), so the cache needs no invalidation.
+  // Folded states by stream, valid at their version. A decision is taken on the kept state without a
+  // read and appended expecting its version: when another writer (the timer pump, the operator API,
+  // another process) moved the stream, the store refuses and the retry reads what is new. The store
+  // stays the truth, so the cache needs no invalidation.
   const cache = new Map<string, { state: SagaState; correlationId: string | undefined }>();
   const remember = (streamId: string, entry: { state: SagaState; correlationId: string | undefined }) => {
     cache.delete(streamId);
     cache.set(streamId, entry);
     if (cache.size > CACHED_SAGAS) cache.delete(cache.keys().next().value as string);
   };
-  const current = async (streamId: string) => {
+  const current = async (streamId: string, fresh: boolean) => {
     const cached = cache.get(streamId);
+    if (cached !== undefined && !fresh) return cached;
     const events = await store.readStream(streamId, cached && cached.state.version > 0 ? { fromVersion: cached.state.version + 1 } : {});
     if (cached !== undefined && events.length === 0) return cached;
     const entry = { state: foldSaga(toSagaLogEvents(events), cached?.state), correlationId: cached?.correlationId ?? events[0]?.correlationId };
@@ -91,26 +94,47 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
 
   const apply: SagaEngine['apply'] = async (sagaId, input, meta = {}) => {
     const streamId = sagaStreamId(saga.name, sagaId);
+    // The first attempt decides on the kept state, unread; a refusal or a do-nothing answer on it reads.
+    let fresh = false;
     for (let attempt = 1; ; attempt++) {
-      const { state, correlationId: known } = await current(streamId);
+      const { state, correlationId: known } = await current(streamId, fresh);
       const decided = decideSaga(saga, state, input, { streamId, now: clock.now(), random });
-      if (decided.length === 0) return { appended: [], state };
+      if (decided.length === 0) {
+        // "Already handled" only grows, so the kept state can say it; anything else (a late reply, a
+        // saga an operator has since retried) is decided again on what the log holds now.
+        if (fresh || state.handled.includes(input.id)) return { appended: [], state };
+        fresh = true;
+        continue;
+      }
       const correlationId = known ?? meta.correlationId;
       const toAppend = decided.map(
         (e, i): EventToAppend<string, unknown> => ({
           type: e.type,
           data: e.data,
           // A command's event id is its command id: the relayed message id that consumers dedupe on.
-          eventId: e.type === 'SagaCommandIssued' ? e.data.commandId : deterministicId(streamId, 'event', input.id, String(i)),
+          eventId: e.type === 'SagaCommandIssued' ? e.data.commandId : deterministicIdAfter(state.anchor ?? input.id, streamId, 'event', input.id, String(i)),
           causationId: input.id,
           ...(correlationId !== undefined ? { correlationId } : {}),
         }),
       );
+      let stored: boolean;
       try {
-        await store.appendToStream(streamId, toAppend, { expectedVersion: state.version === 0 ? 'no_stream' : state.version });
+        stored = (await store.appendToStream(streamId, toAppend, { expectedVersion: state.version === 0 ? 'no_stream' : state.version })).alreadyStored;
       } catch (error) {
-        if (attempt < MAX_CONFLICT_RETRIES && isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) continue;
+        if (attempt < MAX_CONFLICT_RETRIES && isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) {
+          fresh = true;
+          continue;
+        }
+        // Whatever the refusal, the next try starts from the log.
+        cache.delete(streamId);
         throw error;
+      }
+      if (stored) {
+        // Another writer appended this very decision (the same input, handled elsewhere): read what
+        // the log holds now, where the input shows as handled.
+        if (attempt >= MAX_CONFLICT_RETRIES) return { appended: [], state };
+        fresh = true;
+        continue;
       }
       let after = state;
       for (const event of decided) {

@@ -8,6 +8,11 @@ import type { CausedSagaLogEvent, SagaAttentionRequestedData, SagaPhase, SagaSta
 export interface SagaState {
   readonly status: SagaStatus;
   readonly sagaId: string | undefined;
+  /**
+   * The id of the input that started this instance. Ids the saga derives (commands, timers, log
+   * events) take its time prefix when it is a UUID v7, so they sort together (`deterministicIdAfter`).
+   */
+  readonly anchor: string | undefined;
   readonly data: JsonObject;
   /** The step in progress: its action while Running, its compensation while Compensating. */
   readonly step: string | undefined;
@@ -35,6 +40,7 @@ export interface SagaState {
 export const initialSagaState: SagaState = Object.freeze({
   status: 'New',
   sagaId: undefined,
+  anchor: undefined,
   data: {},
   step: undefined,
   phase: 'action',
@@ -57,7 +63,7 @@ export function evolveSaga(state: SagaState, event: CausedSagaLogEvent): SagaSta
   const settle = { awaiting: false, timeoutTimerId: undefined, retryTimerId: undefined };
   switch (event.type) {
     case 'SagaStarted':
-      return { ...next, status: 'Running', sagaId: event.data.sagaId, data: event.data.data };
+      return { ...next, status: 'Running', sagaId: event.data.sagaId, anchor: event.causationId, data: event.data.data };
     case 'SagaCommandIssued': {
       const { phase, step, attempt } = event.data;
       if (phase === 'completion') return next;

@@ -1,0 +1,101 @@
+import { describe, expect, test } from 'vitest';
+import { createManualClock } from '../clock.js';
+import type { EventStore } from '../eventStore.js';
+import { createInMemoryEventStore } from '../inMemoryEventStore.js';
+import { uuidv7 } from '../uuidv7.js';
+import { deterministicId, deterministicIdAfter } from './deterministicId.js';
+import { createSagaEngine } from './sagaEngine.js';
+import { sagaStreamId } from './sagaLog.js';
+import { trip, tripSaga } from './testSagas.js';
+import { createInMemoryTimerStore } from './timerStore.js';
+
+function setup() {
+  const clock = createManualClock(Date.UTC(2026, 0, 1));
+  const store = createInMemoryEventStore({ clock });
+  let reads = 0;
+  const counted: Pick<EventStore, 'readStream' | 'appendToStream'> = {
+    readStream: (streamId, options) => {
+      reads++;
+      return store.readStream(streamId, options);
+    },
+    appendToStream: (streamId, events, options) => store.appendToStream(streamId, events, options),
+  };
+  const engine = () => createSagaEngine({ store: counted, saga: tripSaga, timers: createInMemoryTimerStore(), clock, random: () => 0.5 });
+  return { store, engine, reads: () => reads };
+}
+
+const reply = (type: Parameters<typeof trip>[0], id = uuidv7()) => ({ kind: 'reply' as const, id, event: trip(type) });
+
+describe('deterministicIdAfter', () => {
+  test('takes the time prefix of a UUID v7 anchor, stays a function of its inputs, and differs per part', () => {
+    const anchor = '01a24d5d-1943-7427-8e9e-83839bf4000c';
+    const id = deterministicIdAfter(anchor, 'saga-Trip-t1', 'command', 'flight');
+    expect(id.slice(0, 13)).toBe('01a24d5d-1943');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deterministicIdAfter(anchor, 'saga-Trip-t1', 'command', 'flight')).toBe(id);
+    expect(deterministicIdAfter(anchor, 'saga-Trip-t1', 'command', 'hotel')).not.toBe(id);
+    // Ids caused by later anchors sort after earlier ones.
+    expect(deterministicIdAfter('01a24d5d-1944-7000-8000-000000000000', 'x') > deterministicIdAfter(anchor, 'x')).toBe(true);
+  });
+
+  test('an anchor that is not a UUID v7 gives the plain hashed id', () => {
+    expect(deterministicIdAfter('order-17', 'a', 'b')).toBe(deterministicId('a', 'b'));
+    expect(deterministicIdAfter(undefined, 'a', 'b')).toBe(deterministicId('a', 'b'));
+  });
+});
+
+describe('createSagaEngine', () => {
+  test("ids of a saga's commands, timers and log entries carry the time of the event that started it", async () => {
+    const { store, engine } = setup();
+    const start = uuidv7();
+    await engine().apply('t1', { kind: 'start', id: start, event: trip('TripRequested') });
+    await engine().apply('t1', reply('FlightBooked'));
+    const log = await store.readStream(sagaStreamId('Trip', 't1'));
+    expect(log.length).toBeGreaterThan(4);
+    for (const event of log) expect(event.eventId.slice(0, 13)).toBe(start.slice(0, 13));
+  });
+
+  test('decides on the state it keeps without reading the log again', async () => {
+    const { engine, reads } = setup();
+    const e = engine();
+    await e.apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') });
+    const before = reads();
+    await e.apply('t1', reply('FlightBooked'));
+    await e.apply('t1', reply('HotelBooked'));
+    expect(reads()).toBe(before);
+  });
+
+  test('when another writer moved the log, the append is refused and the decision is taken again on what the log holds', async () => {
+    const { store, engine } = setup();
+    const a = engine();
+    const b = engine();
+    await a.apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') });
+    const flight = reply('FlightBooked');
+    // b handles the flight reply first; a's kept state does not know of it.
+    await b.apply('t1', flight);
+    const afterB = (await store.readStream(sagaStreamId('Trip', 't1'))).map((e) => e.type);
+    // The same reply delivered again to a: a refusal, a read, "already handled" — nothing appended.
+    expect((await a.apply('t1', flight)).appended).toEqual([]);
+    // A new reply to a is decided on the whole log: the hotel step is what it answers.
+    const hotel = await a.apply('t1', reply('HotelBooked'));
+    expect(hotel.appended.map((e) => e.type)).toEqual(['SagaStepSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
+    expect(hotel.state.succeeded).toEqual(['flight', 'hotel']);
+    const log = (await store.readStream(sagaStreamId('Trip', 't1'))).map((e) => e.type);
+    expect(log).toEqual([...afterB, 'SagaStepSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
+  });
+
+  test('an input the kept state would ignore is decided again on the log before it is dropped', async () => {
+    const { store, engine } = setup();
+    const a = engine();
+    const b = engine();
+    await a.apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') });
+    await a.apply('t1', reply('FlightBooked'));
+    // b moves the saga to the car step; a still believes the hotel step is out.
+    await b.apply('t1', reply('HotelBooked'));
+    // To a's kept state a car reply is unexpected (ignored); on the log it completes the saga.
+    const car = await a.apply('t1', reply('CarBooked'));
+    expect(car.state.status).toBe('Completed');
+    const log = (await store.readStream(sagaStreamId('Trip', 't1'))).map((e) => e.type);
+    expect(log.at(-1)).toBe('SagaCompleted');
+  });
+});
