@@ -1,7 +1,7 @@
 import { deciderFixture } from '@eventfold/core/testing';
 import { describe, expect, test } from 'vitest';
 import { type ReservationEvent, reservationDecider } from './reservationDecider.js';
-import { type StockEvent, stockDecider } from './stockDecider.js';
+import { type StockEvent, stockDecider, stockSnapshots } from './stockDecider.js';
 
 const listed: StockEvent = { type: 'StockListed', data: { sku: 'TEA-001', name: 'Tea', description: 'Green', unitPrice: 1250, quantity: 5 } };
 const stock = deciderFixture(stockDecider);
@@ -39,7 +39,24 @@ describe('stock decider', () => {
     stock
       .given([listed, reserved])
       .when({ type: 'ShipStock', data: { sku: 'TEA-001', orderId: 'o1' } })
-      .thenState((s) => expect([s.received, s.available, s.shipped, s.reserved]).toEqual([5, 2, 3, {}]));
+      .thenState((s) => expect([s.received, s.available, s.shipped, s.reserved.toObject()]).toEqual([5, 2, 3, {}]));
+  });
+  test('a snapshot holds the open reservations as JSON and loads back to the same state', () => {
+    const state = [
+      listed,
+      ...['o1', 'o2', 'o3'].map((orderId, i): StockEvent => ({ type: 'StockReserved', data: { sku: 'TEA-001', orderId, quantity: i + 1 } })),
+    ].reduce(stockDecider.evolve, stockDecider.initialState());
+    const json = JSON.parse(JSON.stringify(stockSnapshots.toSnapshot(state)));
+    expect(json.reserved).toEqual({ o1: 1, o2: 2, o3: 3 });
+    const loaded = stockSnapshots.fromSnapshot(json);
+    expect(loaded.reserved.equals(state.reserved)).toBe(true);
+    expect({ ...loaded, reserved: null }).toEqual({ ...state, reserved: null });
+    // A reservation taken on the loaded state is still refused twice and released once.
+    expect(stockDecider.decide({ type: 'ReserveStock', data: { sku: 'TEA-001', orderId: 'o2', quantity: 2 } }, loaded)).toEqual([]);
+    expect(stockDecider.decide({ type: 'ReleaseStock', data: { sku: 'TEA-001', orderId: 'o2' } }, loaded)).toEqual({
+      type: 'StockReleased',
+      data: { sku: 'TEA-001', orderId: 'o2', quantity: 2 },
+    });
   });
   test('adding stock needs a listed product and a sane quantity', () => {
     stock

@@ -3,7 +3,8 @@
  * Reservations are keyed by order id, so reserving, releasing or shipping an order's units twice is a
  * no-op. Invariant: listed + added = available + Σ reserved + shipped.
  */
-import { type Command, CommandRejectedError, defineDecider, defineSnapshotPolicy } from '@eventfold/core';
+import { type Command, CommandRejectedError, defineDecider, defineSnapshotPolicy, type JsonValue } from '@eventfold/core';
+import { Map as PersistentMap } from 'immutable';
 
 export interface StockState {
   listed: boolean;
@@ -11,8 +12,12 @@ export interface StockState {
   name: string;
   unitPrice: number;
   available: number;
-  /** Open reservations: order id → units. */
-  reserved: Record<string, number>;
+  /**
+   * Open reservations: order id → units. A persistent map (immutable-js): a hot SKU has one open
+   * reservation per order in flight, and each event makes a new state that shares all but a path of it
+   * with the last, where copying a plain object would cost O(orders in flight) per event.
+   */
+  reserved: PersistentMap<string, number>;
   shipped: number;
   received: number;
 }
@@ -41,7 +46,7 @@ function requireListed(state: StockState, sku: string): void {
 export const stockDecider = defineDecider<StockState, StockCommand, StockEvent>({
   name: 'Stock',
   eventTypes: ['StockListed', 'StockAdded', 'StockReserved', 'StockReleased', 'StockShipped'],
-  initialState: () => ({ listed: false, sku: '', name: '', unitPrice: 0, available: 0, reserved: {}, shipped: 0, received: 0 }),
+  initialState: () => ({ listed: false, sku: '', name: '', unitPrice: 0, available: 0, reserved: PersistentMap<string, number>(), shipped: 0, received: 0 }),
   decide(command, state) {
     const { sku } = command.data;
     switch (command.type) {
@@ -58,7 +63,7 @@ export const stockDecider = defineDecider<StockState, StockCommand, StockEvent>(
       case 'ReserveStock': {
         requireListed(state, sku);
         const { orderId, quantity } = command.data;
-        if (state.reserved[orderId] !== undefined) return [];
+        if (state.reserved.has(orderId)) return [];
         if (quantity > state.available) {
           throw new CommandRejectedError('OutOfStock', `Only ${state.available} of ${sku} available, ${quantity} requested.`, {
             sku,
@@ -70,7 +75,7 @@ export const stockDecider = defineDecider<StockState, StockCommand, StockEvent>(
       }
       case 'ReleaseStock':
       case 'ShipStock': {
-        const quantity = state.reserved[command.data.orderId];
+        const quantity = state.reserved.get(command.data.orderId);
         if (quantity === undefined) return [];
         const type = command.type === 'ReleaseStock' ? 'StockReleased' : 'StockShipped';
         return { type, data: { sku, orderId: command.data.orderId, quantity } };
@@ -86,10 +91,10 @@ export const stockDecider = defineDecider<StockState, StockCommand, StockEvent>(
       case 'StockAdded':
         return { ...state, available: state.available + event.data.quantity, received: state.received + event.data.quantity };
       case 'StockReserved':
-        return { ...state, available: state.available - event.data.quantity, reserved: { ...state.reserved, [event.data.orderId]: event.data.quantity } };
+        return { ...state, available: state.available - event.data.quantity, reserved: state.reserved.set(event.data.orderId, event.data.quantity) };
       case 'StockReleased':
       case 'StockShipped': {
-        const { [event.data.orderId]: _, ...reserved } = state.reserved;
+        const reserved = state.reserved.delete(event.data.orderId);
         return event.type === 'StockReleased'
           ? { ...state, available: state.available + event.data.quantity, reserved }
           : { ...state, shipped: state.shipped + event.data.quantity, reserved };
@@ -98,5 +103,17 @@ export const stockDecider = defineDecider<StockState, StockCommand, StockEvent>(
   },
 });
 
+/** The state as JSON: reservations as a plain object. */
+type StockSnapshot = Omit<StockState, 'reserved'> & { reserved: Record<string, number> };
+
 /** Hot SKUs collect thousands of events and are loaded for every order; a snapshot every 25 keeps each load short. */
-export const stockSnapshots = defineSnapshotPolicy<StockState>({ everyEvents: 25, stateVersion: 1 });
+export const stockSnapshots = defineSnapshotPolicy<StockState>({
+  everyEvents: 25,
+  // Version 1 held the same JSON; the in-memory map changed, not the snapshot.
+  stateVersion: 1,
+  toSnapshot: (state) => ({ ...state, reserved: state.reserved.toObject() }) satisfies StockSnapshot as unknown as JsonValue,
+  fromSnapshot: (json) => {
+    const snapshot = json as unknown as StockSnapshot;
+    return { ...snapshot, reserved: PersistentMap(Object.entries(snapshot.reserved)) };
+  },
+});

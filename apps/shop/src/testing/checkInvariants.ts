@@ -39,10 +39,10 @@ export async function checkInvariants(services: ShopServices, orderIds: readonly
   }
   for (const sku of skus) {
     const s = (await stock.load(sku)).state;
-    const reserved = Object.values(s.reserved).reduce((a, b) => a + b, 0);
+    const reserved = s.reserved.reduce((a, b) => a + b, 0);
     if (s.received !== s.available + reserved + s.shipped)
       violations.push(`${sku}: received ${s.received} ≠ available ${s.available} + reserved ${reserved} + shipped ${s.shipped}`);
-    if (reserved !== 0) violations.push(`${sku}: ${reserved} units still reserved by ${Object.keys(s.reserved).join(', ')}`);
+    if (reserved !== 0) violations.push(`${sku}: ${reserved} units still reserved by ${[...s.reserved.keys()].join(', ')}`);
     if (s.available < 0) violations.push(`${sku}: available ${s.available} < 0`);
   }
   return { outcomes, violations };
