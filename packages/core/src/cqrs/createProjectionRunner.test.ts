@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createManualClock } from '../clock.js';
 import type { RecordedEvent } from '../envelope.js';
 import { createInMemoryEventStore } from '../inMemoryEventStore.js';
@@ -137,5 +137,68 @@ describe('projection runner', () => {
     expect((await runner.status()).state).toBe('failed');
     expect(await store.checkpoints.load('fragile')).toBeUndefined();
     await expect(runner.waitForPosition(1n, { timeoutMs: 100 })).rejects.toThrow('handler broke');
+  });
+
+  test('with a store that tells about its appends, idle polls back off and an append wakes the runner', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const inner = createInMemoryEventStore();
+      const listeners = new Set<() => void>();
+      let reads = 0;
+      const store = {
+        ...inner,
+        readAll: (options?: Parameters<typeof inner.readAll>[0]) => {
+          reads += 1;
+          return inner.readAll(options);
+        },
+        appendToStream: async (...args: Parameters<typeof inner.appendToStream>) => {
+          const result = await inner.appendToStream(...args);
+          for (const listener of listeners) listener();
+          return result;
+        },
+        onAppend: (listener: () => void) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      };
+      const balances = new Map<string, number>();
+      const projection = defineProjection<Map<string, number>, Deposited>({
+        name: 'balances',
+        handlers: { AccountCredited: (event, model) => void model.set(event.streamId, (model.get(event.streamId) ?? 0) + event.data.amount) },
+      });
+      const runner = createProjectionRunner({
+        store,
+        projection,
+        target: createMemoryProjectionTarget(balances, inner.checkpoints),
+        pollIntervalMs: 10,
+        maxIdleMs: 80,
+      });
+      await runner.start();
+      await vi.advanceTimersByTimeAsync(1_000);
+      // Fixed 10 ms polls would read ~100 times; backing off 10, 20, 40, 80, 80 … reads ~15 times.
+      expect(reads).toBeLessThan(20);
+      expect(listeners.size).toBe(1);
+
+      reads = 0;
+      await store.appendToStream('account-a', [{ type: 'AccountCredited', data: { amount: 3 } }]);
+      // The wait in progress (up to 80 ms) ends within one poll interval of the append.
+      await vi.advanceTimersByTimeAsync(10);
+      expect(balances.get('account-a')).toBe(3);
+      expect(reads).toBeLessThanOrEqual(2);
+
+      // A stream of appends is read at most once per poll interval, not once per append.
+      reads = 0;
+      for (let i = 0; i < 10; i++) {
+        await store.appendToStream('account-a', [{ type: 'AccountCredited', data: { amount: 1 } }]);
+        await vi.advanceTimersByTimeAsync(1);
+      }
+      await vi.advanceTimersByTimeAsync(10);
+      expect(balances.get('account-a')).toBe(13);
+      expect(reads).toBeLessThanOrEqual(3);
+      await runner.stop();
+      expect(listeners.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -9,6 +9,7 @@ import { START } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
 import type { EventStore } from '../eventStore.js';
 import { noUpcasters, type UpcasterRegistry } from '../eventsourcing/defineUpcasters.js';
+import type { AppendListenable } from '../messaging/createRelay.js';
 import { type ProjectionBatchMessage, type ProjectionErrorMessage, projectionBatch, projectionError } from './cqrsDiagnostics.js';
 import type { Projection } from './defineProjection.js';
 import { createPositionSignal } from './internal/positionSignal.js';
@@ -16,7 +17,8 @@ import type { ProjectionTarget } from './projectionTarget.js';
 import { ProjectionTimeoutError } from './projectionTimeoutError.js';
 
 export interface ProjectionRunnerOptions<TContext> {
-  store: EventStore;
+  /** A store with `onAppend` (the PostgreSQL store) wakes the runner on appends made through it. */
+  store: EventStore & Partial<AppendListenable>;
   projection: Projection<TContext>;
   target: ProjectionTarget<TContext>;
   upcasters?: UpcasterRegistry;
@@ -24,6 +26,13 @@ export interface ProjectionRunnerOptions<TContext> {
   batchSize?: number;
   /** How often to look for new events when caught up, in ms. Default 25. */
   pollIntervalMs?: number;
+  /**
+   * With a store that tells about its appends (`onAppend`), polls that find nothing back off: the wait
+   * doubles from `pollIntervalMs` up to this, and an append through the store (or `wake()`) resets it.
+   * Appends made elsewhere (another process) are then found within `maxIdleMs`. Default 10 ×
+   * pollIntervalMs; ignored for stores without `onAppend` (they poll at the interval).
+   */
+  maxIdleMs?: number;
   clock?: Clock;
   /** Called after every committed batch. */
   onBatch?: (info: { position: GlobalPosition; events: number }) => void;
@@ -97,6 +106,8 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
   const upcasters = options.upcasters ?? noUpcasters;
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 25;
+  const maxIdleMs = Math.max(pollIntervalMs, options.maxIdleMs ?? pollIntervalMs * 10);
+  if (!Number.isFinite(maxIdleMs)) throw new InvalidInputError('maxIdleMs', 'must be a finite number of milliseconds.');
   const clock = options.clock ?? systemClock;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
     throw new InvalidInputError('batchSize', 'must be a whole number from 1 to 100,000.');
@@ -111,6 +122,10 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
   let controller: AbortController | undefined;
   let paused: { resume: () => void; wait: Promise<void> } | undefined;
   let wakeUp: (() => void) | undefined;
+  /** An append through the store ends the wait, but no sooner than pollIntervalMs after it began (under load appends come in a stream). */
+  let nudge: (() => void) | undefined;
+  /** An append through the store since the current step began. */
+  let appended = false;
   let done: Promise<void> = Promise.resolve();
 
   async function ensureLoaded(): Promise<GlobalPosition | null> {
@@ -148,30 +163,55 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
     return events.length;
   }
 
-  function idle(signal: AbortSignal): Promise<void> {
+  function idle(ms: number, signal: AbortSignal): Promise<void> {
+    const wait = appended ? Math.min(ms, pollIntervalMs) : ms;
     return new Promise((resolve) => {
+      const began = performance.now();
       const finish = () => {
         clearTimeout(timer);
         wakeUp = undefined;
+        nudge = undefined;
         signal.removeEventListener('abort', finish);
         resolve();
       };
-      const timer = setTimeout(finish, pollIntervalMs);
+      let timer = setTimeout(finish, wait);
       wakeUp = finish;
+      nudge = () => {
+        nudge = undefined;
+        clearTimeout(timer);
+        timer = setTimeout(finish, Math.max(0, pollIntervalMs - (performance.now() - began)));
+      };
       signal.addEventListener('abort', finish, { once: true });
     });
   }
 
+  const onAppend = () => {
+    appended = true;
+    nudge?.();
+  };
+
   async function run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      if (paused) {
-        state = 'paused';
-        await paused.wait;
-        if (signal.aborted) break;
-        state = 'running';
+    const unlisten = store.onAppend?.(onAppend);
+    // Without append notifications every poll must look: no back-off.
+    let idleMs = pollIntervalMs;
+    try {
+      while (!signal.aborted) {
+        if (paused) {
+          state = 'paused';
+          await paused.wait;
+          if (signal.aborted) break;
+          state = 'running';
+        }
+        const woken = appended;
+        appended = false;
+        const read = await step(batchSize);
+        if (read < batchSize && !signal.aborted) {
+          idleMs = read > 0 || woken || unlisten === undefined ? pollIntervalMs : Math.min(maxIdleMs, idleMs * 2);
+          await idle(idleMs, signal);
+        }
       }
-      const read = await step(batchSize);
-      if (read < batchSize && !signal.aborted) await idle(signal);
+    } finally {
+      unlisten?.();
     }
   }
 
@@ -291,6 +331,7 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
       if (!reached) throw new ProjectionTimeoutError(name, position, checkpoint ?? undefined, waitOptions.timeoutMs);
     },
     wake() {
+      appended = true;
       wakeUp?.();
     },
     get done() {
