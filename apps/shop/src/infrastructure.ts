@@ -82,7 +82,16 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
     transport = direct ? createDirectTransport({ store, clock }) : createStoreTransport({ store, clock, pollIntervalMs: 100 });
   } else if (config.transport.kind === 'kafka') {
     const { createKafkaTransport } = await import('@eventfold/kafka');
-    transport = createKafkaTransport({ brokers: config.transport.brokers, clientId: options.processName ?? 'eventfold-shop', clock });
+    transport = createKafkaTransport({
+      brokers: config.transport.brokers,
+      clientId: options.processName ?? 'eventfold-shop',
+      clock,
+      // A process holds two clients per subscription (destination + retry topic), the orders process ten:
+      // fetches that wait longer when there is nothing (a record still ends the wait at once), fewer
+      // heartbeats and fewer offset commits cut what each client costs the process and the broker.
+      // Committing every 200 ms instead of 50 only widens what a crash redelivers (handlers are idempotent).
+      consumer: { maxWaitMs: 500, heartbeatIntervalMs: 1_000, commitIntervalMs: 200 },
+    });
   } else {
     const { createRabbitMqTransport } = await import('@eventfold/rabbitmq');
     transport = await createRabbitMqTransport({ url: config.transport.url, connectionName: options.processName ?? `eventfold-shop-${process.pid}`, clock });
