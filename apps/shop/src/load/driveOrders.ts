@@ -165,18 +165,39 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
     options.onProgress?.({ placed: placedAt.size, terminal: finished.size, total: options.orders });
   }, 100);
   try {
-    const inFlight = new Set<Promise<void>>();
-    for (let i = 0; i < options.orders; i++) {
+    // At most 64 placements at once. A counter and one waiter, not Promise.race over the set in
+    // flight: that attaches a reaction to each of the 64 promises for every order placed.
+    let inFlight = 0;
+    let failed: { error: unknown } | undefined;
+    let slotFree: (() => void) | undefined;
+    const settled = () => {
+      inFlight--;
+      slotFree?.();
+    };
+    const waitForSlot = (free: number) =>
+      new Promise<void>((resolve) => {
+        slotFree = () => {
+          if (inFlight <= free || failed) {
+            slotFree = undefined;
+            resolve();
+          }
+        };
+      });
+    for (let i = 0; i < options.orders && !failed; i++) {
       if (options.rate > 0) {
         const due = started + (i * 1000) / options.rate;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       }
-      const p = place(i).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= 64) await Promise.race(inFlight);
+      inFlight++;
+      place(i).then(settled, (error: unknown) => {
+        failed ??= { error };
+        settled();
+      });
+      if (inFlight >= 64) await waitForSlot(63);
     }
-    await Promise.all(inFlight);
+    if (inFlight > 0) await waitForSlot(0);
+    if (failed) throw failed.error;
     const deadline = performance.now() + (options.timeoutMs ?? 120_000);
     while (finished.size < orderIds.length && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));

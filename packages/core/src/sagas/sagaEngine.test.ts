@@ -38,6 +38,10 @@ describe('deterministicIdAfter', () => {
     expect(deterministicIdAfter('01a24d5d-1944-7000-8000-000000000000', 'x') > deterministicIdAfter(anchor, 'x')).toBe(true);
   });
 
+  test('deterministicId stays what it was: ids recorded by earlier versions must be derived again', () => {
+    expect(deterministicId('saga-Trip-t1', 'command', 'flight', 'action', '1')).toBe('b249dbda-b2ae-8912-b953-1732a601cc84');
+  });
+
   test('an anchor that is not a UUID v7 gives the plain hashed id', () => {
     expect(deterministicIdAfter('order-17', 'a', 'b')).toBe(deterministicId('a', 'b'));
     expect(deterministicIdAfter(undefined, 'a', 'b')).toBe(deterministicId('a', 'b'));
@@ -59,6 +63,8 @@ describe('createSagaEngine', () => {
     const { engine, reads } = setup();
     const e = engine();
     await e.apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') });
+    // A start of an unseen instance is decided as new, unread: the append's "no stream" checks it.
+    expect(reads()).toBe(0);
     const before = reads();
     await e.apply('t1', reply('FlightBooked'));
     await e.apply('t1', reply('HotelBooked'));
@@ -82,6 +88,18 @@ describe('createSagaEngine', () => {
     expect(hotel.state.succeeded).toEqual(['flight', 'hotel']);
     const log = (await store.readStream(sagaStreamId('Trip', 't1'))).map((e) => e.type);
     expect(log).toEqual([...afterB, 'SagaStepSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
+  });
+
+  test('a start delivered again to an engine that has not seen the instance changes nothing', async () => {
+    const { store, engine } = setup();
+    const start = { kind: 'start' as const, id: uuidv7(), event: trip('TripRequested') };
+    await engine().apply('t1', start);
+    await engine().apply('t1', reply('FlightBooked'));
+    const before = (await store.readStream(sagaStreamId('Trip', 't1'))).length;
+    expect((await engine().apply('t1', start)).appended).toEqual([]);
+    // A second start event (another id) for a running instance is not a new saga either.
+    expect((await engine().apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') })).appended).toEqual([]);
+    expect((await store.readStream(sagaStreamId('Trip', 't1'))).length).toBe(before);
   });
 
   test('an input the kept state would ignore is decided again on the log before it is dropped', async () => {

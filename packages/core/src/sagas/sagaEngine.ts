@@ -14,7 +14,7 @@ import type { SagaDefinition } from './defineSaga.js';
 import { deterministicIdAfter } from './deterministicId.js';
 import { publishSagaNeedsAttention, publishSagaTransition } from './sagaDiagnostics.js';
 import { type CausedSagaLogEvent, isSagaLogEvent, type SagaLogEvent, sagaStreamId, sagaStreamPrefix } from './sagaLog.js';
-import { evolveSaga, foldSaga, type SagaState } from './sagaState.js';
+import { evolveSaga, foldSaga, initialSagaState, type SagaState } from './sagaState.js';
 import type { DurableTimer, TimerStore } from './timerStore.js';
 
 export interface SagaEngineOptions {
@@ -82,9 +82,12 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     cache.set(streamId, entry);
     if (cache.size > CACHED_SAGAS) cache.delete(cache.keys().next().value as string);
   };
-  const current = async (streamId: string, fresh: boolean) => {
+  const current = async (streamId: string, fresh: boolean, start: boolean) => {
     const cached = cache.get(streamId);
     if (cached !== undefined && !fresh) return cached;
+    // A start for an instance this engine has not seen is most likely new: decide on the initial
+    // state and append expecting no stream; if the instance exists after all, the store refuses.
+    if (cached === undefined && !fresh && start) return { state: initialSagaState, correlationId: undefined };
     const events = await store.readStream(streamId, cached && cached.state.version > 0 ? { fromVersion: cached.state.version + 1 } : {});
     if (cached !== undefined && events.length === 0) return cached;
     const entry = { state: foldSaga(toSagaLogEvents(events), cached?.state), correlationId: cached?.correlationId ?? events[0]?.correlationId };
@@ -94,10 +97,11 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
 
   const apply: SagaEngine['apply'] = async (sagaId, input, meta = {}) => {
     const streamId = sagaStreamId(saga.name, sagaId);
-    // The first attempt decides on the kept state, unread; a refusal or a do-nothing answer on it reads.
+    // The first attempt decides on the kept state (or, for a start, on none), unread; a refusal or a
+    // do-nothing answer on it reads.
     let fresh = false;
     for (let attempt = 1; ; attempt++) {
-      const { state, correlationId: known } = await current(streamId, fresh);
+      const { state, correlationId: known } = await current(streamId, fresh, input.kind === 'start');
       const decided = decideSaga(saga, state, input, { streamId, now: clock.now(), random });
       if (decided.length === 0) {
         // "Already handled" only grows, so the kept state can say it; anything else (a late reply, a
