@@ -24,7 +24,15 @@ import {
 } from '@eventfold/core';
 import { createSqliteProjectionTarget } from '@eventfold/sqlite';
 import type { ServiceName, ShopConfig } from './config/loadConfig.js';
-import { type Context, DESTINATIONS, INTEGRATION_READERS, type IntegrationMessage, ownerOf, toIntegrationEvent } from './contracts/integrationEvents.js';
+import {
+  type Context,
+  DESTINATIONS,
+  INTEGRATION_READERS,
+  type IntegrationMessage,
+  ownerOf,
+  PUBLISHED,
+  toIntegrationEvent,
+} from './contracts/integrationEvents.js';
 import { createFulfilment, type Fulfilment, fulfilmentCommandRoute } from './fulfilment/createFulfilment.js';
 import { fulfilmentSubscriptions, type Subscription } from './fulfilment/fulfilmentWiring.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
@@ -140,7 +148,8 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   for (const route of routes) await transport.provision(route.binding);
   const relay: Relay = createRelay({
     name: config.services.length === 4 ? 'shop-relay' : `shop-relay-${config.services.join('-')}`,
-    store,
+    // Only the types a route can turn into a message (the others are filtered out in the database).
+    store: infrastructure.relayStore(publishes.flatMap((context) => (context === 'fulfilment' ? ['SagaCommandIssued'] : Object.keys(PUBLISHED[context])))),
     transport,
     routes,
     lease: infrastructure.lease,

@@ -11,10 +11,14 @@ import {
   createInMemoryRelayLease,
   createStoreTransport,
   type EventStore,
+  type GlobalPosition,
   type RelayLease,
+  type RelayOptions,
+  START,
   systemClock,
   type Transport,
 } from '@eventfold/core';
+import type { PostgresEventStore } from '@eventfold/postgres';
 import { createSqliteEventStore, createSqliteRelayLease, type SqliteEventStore } from '@eventfold/sqlite';
 import type { ShopConfig } from './config/loadConfig.js';
 
@@ -26,6 +30,13 @@ export interface Infrastructure {
    */
   readModels: SqliteEventStore;
   lease: RelayLease;
+  /**
+   * What the relay reads and checkpoints through: the store itself, or on PostgreSQL the same schema
+   * through a pool of its own, so the relay (on every message's path) never queues for a connection
+   * behind the handlers; appends through `store` still wake it. With `types` (every type its routes
+   * can publish) the PostgreSQL relay reads only those events, filtered in the database.
+   */
+  relayStore(types?: readonly string[]): RelayOptions['store'];
   transport: Transport;
   /** True when `transport` is the direct transport (consumers must drain what the store transport left first). */
   direct: boolean;
@@ -47,12 +58,36 @@ export interface InfrastructureOptions {
   inproc?: 'direct' | 'store';
 }
 
+/**
+ * The log as a relay sees it when only some types can become messages: `readAll` returns just those
+ * (the others would be read, parsed and dropped by every relay of every process). The relay
+ * checkpoints at the last event it got; the stretch read past it with nothing of these types is
+ * remembered in memory (it is below the horizon, so final), and the next read starts after it.
+ */
+function typedLog(store: PostgresEventStore, types: readonly string[], onAppend: PostgresEventStore['onAppend']): RelayOptions['store'] {
+  /** No event of `types` lies in (from, to]. */
+  let skip: { from: GlobalPosition; to: GlobalPosition } | undefined;
+  return {
+    checkpoints: store.checkpoints,
+    onAppend,
+    async readAll(options = {}) {
+      const after = options.after ?? START;
+      const from = skip !== undefined && after >= skip.from && after < skip.to ? skip.to : after;
+      const { events, scannedTo } = await store.readAllOfTypes({ ...options, after: from, types });
+      const last = events[events.length - 1]?.globalPosition;
+      skip = { from: last ?? (from === after ? after : (skip as { from: GlobalPosition }).from), to: scannedTo };
+      return events;
+    },
+  };
+}
+
 export async function openInfrastructure(config: ShopConfig, options: InfrastructureOptions = {}): Promise<Infrastructure> {
   const clock = options.clock ?? systemClock;
   const closers: (() => Promise<void> | void)[] = [];
   let store: EventStore;
   let readModels: SqliteEventStore;
   let lease: RelayLease;
+  let relayStore: Infrastructure['relayStore'] = () => store;
   if (config.store.kind === 'sqlite') {
     if (config.store.path !== ':memory:') mkdirSync(dirname(config.store.path), { recursive: true });
     const sqlite = createSqliteEventStore({ path: config.store.path, clock, busyTimeoutMs: 30_000 });
@@ -67,11 +102,17 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
   } else {
     // Adapters load only when configured: embedded start-up does not pay for broker clients.
     const { createPostgresEventStore, createPostgresRelayLease } = await import('@eventfold/postgres');
-    const pg = await createPostgresEventStore({ connectionString: config.store.url, schema: config.store.schema, clock });
+    // The process that serves HTTP and runs the saga has the most handlers waiting on the database at once.
+    const busy = config.http || config.services.includes('orders');
+    const pg = await createPostgresEventStore({ connectionString: config.store.url, schema: config.store.schema, clock, maxConnections: busy ? 20 : 10 });
     store = pg;
     readModels = createSqliteEventStore({ path: options.readModelPath ?? ':memory:', clock });
     closers.push(() => readModels.close());
-    lease = await createPostgresRelayLease({ store: pg, clock });
+    const relayPg = await createPostgresEventStore({ connectionString: config.store.url, schema: config.store.schema, clock, maxConnections: 2 });
+    closers.push(() => relayPg.close());
+    relayStore = (types) =>
+      types ? typedLog(relayPg, types, pg.onAppend) : { readAll: relayPg.readAll, checkpoints: relayPg.checkpoints, onAppend: pg.onAppend };
+    lease = await createPostgresRelayLease({ store: relayPg, clock });
   }
   let transport: Transport;
   let direct = false;
@@ -100,6 +141,7 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
     store,
     readModels,
     lease,
+    relayStore,
     transport,
     direct,
     async close() {

@@ -73,11 +73,29 @@ export interface PostgresTransactionOptions {
   appends?: boolean;
 }
 
+/** `readAllOfTypes`: the events of some types after a position, and how far the log was examined. */
+export interface TypedReadResult {
+  /** Events whose type is listed, in log order (at most `maxCount`). */
+  events: RecordedEvent[];
+  /**
+   * The log holds no event of the listed types between the read's `after` (or the last event returned)
+   * and this position, and never will (it is below the horizon): the next read may start here.
+   * Equals the last event's position when `maxCount` events came back.
+   */
+  scannedTo: GlobalPosition;
+}
+
 export interface PostgresEventStore extends EventStore {
   readonly pool: pg.Pool;
   readonly schema: string;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: PostgresTransaction) => Promise<T>, options?: PostgresTransactionOptions): Promise<T>;
+  /**
+   * Like `readAll`, but only events whose type is in `types`, filtered in the database: a reader that
+   * cares about a few types (a relay, a projection) neither receives nor parses the rest. Same order
+   * and horizon as `readAll`; `scannedTo` lets it skip what it has examined.
+   */
+  readAllOfTypes(options: ReadAllOptions & { types: readonly string[] }): Promise<TypedReadResult>;
   /** Calls `listener` after each append committed through this store object (relays wake on it); returns the unsubscribe. */
   onAppend(listener: () => void): () => void;
 }
@@ -142,6 +160,20 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
       SELECT transaction_id::text AS txid, global_position::text AS position FROM ${s}.events, horizon
       WHERE transaction_id < horizon.h
       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    // The matching events, and (a second row set) the last event below the horizon: how far the log is final.
+    readTyped: `WITH ${visibleHorizonCte('$4')},
+      matched AS MATERIALIZED (
+        SELECT ${EVENT_COLUMNS} FROM ${s}.events, horizon
+        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+          AND transaction_id < horizon.h AND type = ANY($5::text[])
+        ORDER BY transaction_id, global_position LIMIT $3),
+      head AS MATERIALIZED (
+        SELECT transaction_id::text AS txid, global_position FROM ${s}.events, horizon
+        WHERE transaction_id < horizon.h
+        ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
+      SELECT matched.*, false AS is_head FROM matched
+      UNION ALL
+      SELECT global_position, txid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM head`,
     version: `SELECT coalesce(max(stream_position), 0)::text AS v FROM ${s}.events WHERE stream_id = $1`,
     loadCheckpoint: `SELECT position::text AS position FROM ${s}.checkpoints WHERE name = $1`,
   };
@@ -154,6 +186,27 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
       values: [transactionId, position, opts.maxCount ?? 1000, eventsOid],
     });
     return rows.map(toRecordedEvent);
+  }
+
+  async function readTypedFrom(db: Queryable, opts: ReadAllOptions & { types: readonly string[] }): Promise<TypedReadResult> {
+    const after = opts.after ?? START;
+    const { transactionId, position } = decodePosition(after);
+    const maxCount = opts.maxCount ?? 1000;
+    const rows = await query<EventRow & { is_head: boolean }>(db, {
+      name: `eventfold.readTyped.${schema}`,
+      text: sql.readTyped,
+      values: [transactionId, position, maxCount, eventsOid, opts.types],
+    });
+    const events: RecordedEvent[] = [];
+    let head: GlobalPosition = after;
+    for (const row of rows) {
+      if (row.is_head) head = encodePosition(row.txid, row.global_position);
+      else events.push(toRecordedEvent(row));
+    }
+    events.sort((a, b) => (a.globalPosition < b.globalPosition ? -1 : 1));
+    const last = events[events.length - 1]?.globalPosition;
+    const scannedTo = events.length === maxCount ? (last as GlobalPosition) : head > after ? head : after;
+    return { events, scannedTo };
   }
 
   async function loadCheckpoint(db: Queryable, name: string, forUpdate = false): Promise<GlobalPosition | undefined> {
@@ -294,6 +347,13 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
       return Number(rows[0]?.v ?? 0);
     },
     readAll,
+    async readAllOfTypes(opts) {
+      ensureOpen();
+      assertReadAllOptions(opts);
+      if (!Array.isArray(opts.types) || opts.types.some((t) => typeof t !== 'string'))
+        throw new InvalidInputError('types', 'must be an array of event type names, e.g. ["OrderPlaced"].');
+      return readTypedFrom(pool, opts);
+    },
     async headPosition() {
       ensureOpen();
       const rows = await query<{ txid: string; position: string }>(pool, { name: `eventfold.head.${schema}`, text: sql.head, values: [eventsOid] });

@@ -5,6 +5,7 @@ export {
   type PostgresEventStoreOptions,
   type PostgresTransaction,
   type PostgresTransactionOptions,
+  type TypedReadResult,
 } from './createPostgresEventStore.js';
 export { decodePosition, encodePosition } from './internal/position.js';
 export { createPostgresInbox, type PostgresInbox, type PostgresInboxOptions, type PostgresInboxResult } from './messaging/createPostgresInbox.js';

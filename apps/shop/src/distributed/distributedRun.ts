@@ -5,7 +5,7 @@
  * and the schema. Shared by the distributed end-to-end test and the distributed benchmark.
  */
 import { randomBytes } from 'node:crypto';
-import { type RecordedEvent, START, systemClock, type Transport } from '@eventfold/core';
+import { START, systemClock, type Transport } from '@eventfold/core';
 import { createPostgresEventStore, type PostgresEventStore } from '@eventfold/postgres';
 import { loadConfig } from '../config/loadConfig.js';
 import { consumerBinding, destinationOf } from '../createShop.js';
@@ -39,20 +39,19 @@ export interface DistributedRunOptions {
   execArgv?: string[];
 }
 
-/** Terminal order events read straight from the store's log. */
+/** Terminal order events read straight from the store's log (only those types: the database filters them). */
 export function storeFeed(store: PostgresEventStore): TerminalFeed {
   let after = START;
   return async () => {
     const rows: { orderId: string; status: string; reason: string | null }[] = [];
     for (;;) {
-      const events: RecordedEvent[] = await store.readAll({ after, maxCount: 1000 });
+      const { events, scannedTo } = await store.readAllOfTypes({ after, maxCount: 1000, types: ['OrderCompleted', 'OrderRejected', 'OrderCancelled'] });
+      after = scannedTo;
       for (const e of events) {
-        after = e.globalPosition;
         if (!e.streamId.startsWith('order-')) continue;
         const d = e.data as { orderId: string; reason?: string };
-        if (e.type === 'OrderCompleted') rows.push({ orderId: d.orderId, status: 'completed', reason: null });
-        if (e.type === 'OrderRejected') rows.push({ orderId: d.orderId, status: 'rejected', reason: d.reason ?? null });
-        if (e.type === 'OrderCancelled') rows.push({ orderId: d.orderId, status: 'cancelled', reason: d.reason ?? null });
+        const status = e.type === 'OrderCompleted' ? 'completed' : e.type === 'OrderRejected' ? 'rejected' : 'cancelled';
+        rows.push({ orderId: d.orderId, status, reason: status === 'completed' ? null : (d.reason ?? null) });
       }
       if (events.length < 1000) return rows;
     }
