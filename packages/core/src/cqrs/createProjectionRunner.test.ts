@@ -201,4 +201,42 @@ describe('projection runner', () => {
       vi.useRealTimers();
     }
   });
+
+  test('with a store that filters by type, the live loop reads only handled events and is current past unhandled ones', async () => {
+    const inner = createInMemoryEventStore();
+    const typedReads: string[][] = [];
+    const store = {
+      ...inner,
+      async readAllOfTypes(options: { after?: bigint; maxCount?: number; types: readonly string[] }) {
+        typedReads.push([...options.types]);
+        const all = await inner.readAll({ ...(options.after !== undefined ? { after: options.after } : {}) });
+        const matching = all.filter((e) => options.types.includes(e.type)).slice(0, options.maxCount ?? 1000);
+        const full = matching.length === (options.maxCount ?? 1000);
+        const scannedTo = full ? (matching.at(-1)?.globalPosition ?? 0n) : (all.at(-1)?.globalPosition ?? options.after ?? 0n);
+        return { events: matching, scannedTo };
+      },
+    };
+    const seen: string[] = [];
+    const projection = defineProjection<null, Deposited>({
+      name: 'typed',
+      handlers: { AccountCredited: (event) => void seen.push(event.streamId) },
+    });
+    const runner = createProjectionRunner({ store, projection, target: createMemoryProjectionTarget(null, inner.checkpoints), pollIntervalMs: 5 });
+    await inner.appendToStream('account-a', [{ type: 'AccountCredited', data: { amount: 1 } }]);
+    await inner.appendToStream('other-1', [{ type: 'SomethingHappened', data: {} }]);
+    await runner.start();
+    await runner.waitForPosition(1n, { timeoutMs: 2000 });
+    // The unhandled event's position is reached without a handled event after it (read-your-writes on any position).
+    const { globalPosition } = await inner.appendToStream('other-2', [{ type: 'SomethingHappened', data: {} }]);
+    await runner.waitForPosition(globalPosition, { timeoutMs: 2000 });
+    expect(seen).toEqual(['account-a']);
+    expect(typedReads.every((types) => types.length === 1 && types[0] === 'AccountCredited')).toBe(true);
+    // The stored checkpoint stays at the last handled event; status reports how far the runner is current.
+    expect(await inner.checkpoints.load('typed')).toBe(1n);
+    expect(await runner.status()).toMatchObject({ position: globalPosition, lagEvents: 0 });
+    await inner.appendToStream('account-b', [{ type: 'AccountCredited', data: { amount: 2 } }]);
+    await runner.waitForPosition(4n, { timeoutMs: 2000 });
+    expect(seen).toEqual(['account-a', 'account-b']);
+    await runner.stop();
+  });
 });

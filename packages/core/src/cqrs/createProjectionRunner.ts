@@ -4,10 +4,10 @@
  * leaves read model and checkpoint consistent, so every event is applied exactly once.
  */
 import { type Clock, systemClock } from '../clock.js';
-import type { GlobalPosition } from '../envelope.js';
+import type { GlobalPosition, RecordedEvent } from '../envelope.js';
 import { START } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
-import type { EventStore } from '../eventStore.js';
+import type { EventStore, ReadAllOptions } from '../eventStore.js';
 import { noUpcasters, type UpcasterRegistry } from '../eventsourcing/defineUpcasters.js';
 import type { AppendListenable } from '../messaging/createRelay.js';
 import { type ProjectionBatchMessage, type ProjectionErrorMessage, projectionBatch, projectionError } from './cqrsDiagnostics.js';
@@ -16,9 +16,17 @@ import { createPositionSignal } from './internal/positionSignal.js';
 import type { ProjectionTarget } from './projectionTarget.js';
 import { ProjectionTimeoutError } from './projectionTimeoutError.js';
 
+/** A store that filters the log by type in the database (the PostgreSQL store's `readAllOfTypes`). */
+export interface TypedLogReader {
+  readAllOfTypes(options: ReadAllOptions & { types: readonly string[] }): Promise<{ events: RecordedEvent[]; scannedTo: GlobalPosition }>;
+}
+
 export interface ProjectionRunnerOptions<TContext> {
-  /** A store with `onAppend` (the PostgreSQL store) wakes the runner on appends made through it. */
-  store: EventStore & Partial<AppendListenable>;
+  /**
+   * A store with `onAppend` (the PostgreSQL store) wakes the runner on appends made through it; one
+   * with `readAllOfTypes` sends the running loop only the events the projection handles.
+   */
+  store: EventStore & Partial<AppendListenable> & Partial<TypedLogReader>;
   projection: Projection<TContext>;
   target: ProjectionTarget<TContext>;
   upcasters?: UpcasterRegistry;
@@ -126,6 +134,10 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
   let nudge: (() => void) | undefined;
   /** An append through the store since the current step began. */
   let appended = false;
+  // The live loop reads only the handled types when the store can filter in the database and no
+  // upcaster may rename a type; it remembers how far it examined (`skipTo`) beyond its checkpoint.
+  const typedStore = options.upcasters === undefined && projection.eventTypes.length > 0 ? store.readAllOfTypes && (store as TypedLogReader) : undefined;
+  let skipTo: GlobalPosition | undefined;
   let done: Promise<void> = Promise.resolve();
 
   async function ensureLoaded(): Promise<GlobalPosition | null> {
@@ -141,16 +153,26 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
   }
 
   /** Reads and applies one batch; returns how many events it read. */
-  async function step(size: number): Promise<number> {
+  async function step(size: number, typed = false): Promise<number> {
     const expected = await ensureLoaded();
     const started = performance.now();
-    const events = (await store.readAll({ after: expected ?? START, maxCount: size })).map((e) => upcasters.upcast(e));
+    let events: RecordedEvent[];
+    let scannedTo: GlobalPosition | undefined;
+    if (typed && typedStore !== undefined) {
+      const from = skipTo !== undefined && skipTo > (expected ?? START) ? skipTo : (expected ?? START);
+      ({ events, scannedTo } = await typedStore.readAllOfTypes({ after: from, maxCount: size, types: projection.eventTypes }));
+      skipTo = scannedTo;
+    } else events = (await store.readAll({ after: expected ?? START, maxCount: size })).map((e) => upcasters.upcast(e));
     const last = events[events.length - 1];
-    if (!last) return 0;
-    const relevant = events.filter((e) => handled.has(e.type));
+    if (!last) {
+      // Nothing this projection handles up to scannedTo: it is as current as the log there (no write needed).
+      if (scannedTo !== undefined) progress.advance(scannedTo);
+      return 0;
+    }
+    const relevant = typed ? events : events.filter((e) => handled.has(e.type));
     await target.applyBatch(name, expected, last.globalPosition, (context) => (relevant.length > 0 ? projection.apply(relevant, context) : undefined));
     checkpoint = last.globalPosition;
-    progress.advance(last.globalPosition);
+    progress.advance(scannedTo !== undefined && scannedTo > last.globalPosition ? scannedTo : last.globalPosition);
     options.onBatch?.({ position: last.globalPosition, events: events.length });
     if (projectionBatch.hasSubscribers) {
       projectionBatch.publish({
@@ -204,7 +226,7 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
         }
         const woken = appended;
         appended = false;
-        const read = await step(batchSize);
+        const read = await step(batchSize, true);
         if (read < batchSize && !signal.aborted) {
           idleMs = read > 0 || woken || unlisten === undefined ? pollIntervalMs : Math.min(maxIdleMs, idleMs * 2);
           await idle(idleMs, signal);
@@ -287,6 +309,7 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
       if (projection.init) await target.init(projection.init);
       initialised = true;
       checkpoint = null;
+      skipTo = undefined;
       progress.reset();
       const total = target.countEventsAfter ? await target.countEventsAfter(START) : undefined;
       let processed = 0;
@@ -316,7 +339,9 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
     },
     async status() {
       const head = await store.headPosition();
-      const position = checkpoint ?? (await target.loadCheckpoint(name)) ?? undefined;
+      const stored = checkpoint ?? (await target.loadCheckpoint(name)) ?? undefined;
+      // Past the checkpoint, the stretch read with nothing this projection handles is applied too.
+      const position = skipTo !== undefined && (stored === undefined || skipTo > stored) ? skipTo : stored;
       const { count, capped } = await countAfter(position ?? START);
       let lagSeconds = 0;
       if (count > 0) {
