@@ -93,8 +93,10 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
   const mix = options.mix ?? DEFAULT_MIX;
   const random = options.random ?? Math.random;
   const placedAt = new Map<string, number>();
-  /** Wall-clock time each placement request started, for the feed's `placedSince`. */
-  const requestedAt = new Map<string, number>();
+  /** By placement index: when its request started (wall clock), and its order id once answered. */
+  const requestedAt: number[] = [];
+  const answered: (string | undefined)[] = [];
+  /** Lowest placement index whose order is not known to be finished. */
   let oldestAwaited = 0;
   const finished = new Map<string, number>();
   const outcomes: Record<string, number> = {};
@@ -109,12 +111,18 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
   };
   let polling: Promise<void> | undefined;
+  // Every order still awaited was requested at or after the request of the lowest placement not known
+  // to be finished (requests start in index order; an unanswered one counts as awaited). The feed
+  // then reads only that window, not every order of the run (a 30 s margin made each poll scan them
+  // all). One second covers the placed_at stamp's clock (another process on this machine).
   const placedSince = () => {
-    while (oldestAwaited < orderIds.length && finished.has(orderIds[oldestAwaited] as string)) oldestAwaited++;
-    const oldest = orderIds[oldestAwaited];
-    // Placements run 64 at a time and may answer out of order, hence the margin.
-    const since = oldest === undefined ? Date.now() : (requestedAt.get(oldest) ?? 0);
-    return { placedSince: new Date(Math.max(0, since - 30_000)) };
+    while (oldestAwaited < requestedAt.length) {
+      const id = answered[oldestAwaited];
+      if (id === undefined || !finished.has(id)) break;
+      oldestAwaited++;
+    }
+    const since = requestedAt[oldestAwaited] ?? Date.now();
+    return { placedSince: new Date(Math.max(0, since - 1_000)) };
   };
   const poll = () => {
     polling ??= terminals(placedSince())
@@ -144,12 +152,12 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
       shippingAddress: ADDRESS_BOOK[i % ADDRESS_BOOK.length],
       paymentToken: declined ? 'tok_declined' : 'tok_visa',
     };
-    const requested = Date.now();
+    requestedAt[i] = Date.now();
     const res = await app.inject({ method: 'POST', url: '/orders', payload: body });
     if (res.statusCode !== 202) throw new Error(`placing order ${i} answered ${res.statusCode}: ${res.body}`);
     const { orderId } = JSON.parse(res.body) as { orderId: string };
     placedAt.set(orderId, performance.now());
-    requestedAt.set(orderId, requested);
+    answered[i] = orderId;
     orderIds.push(orderId);
     const already = early.get(orderId);
     if (already) finish(already, performance.now());
