@@ -96,10 +96,13 @@ export function createShopServices(store: EventStore): ShopServices {
         // Prices come from the catalogue at placement: the order records what the customer was quoted.
         const lines: OrderLine[] = [];
         for (const line of input.lines) lines.push({ sku: line.sku, quantity: line.quantity, unitPrice: await priceOf(line.sku) });
-        const result = await repos.orders.handle(input.orderId, {
-          type: 'PlaceOrder',
-          data: { ...input, lines, placedAt: now.toISOString() },
-        });
+        // A placement creates the order (a fresh id, or the client's id on a retry: then the stream
+        // exists, the append is refused and the retry decides on it), so it is decided unread.
+        const result = await repos.orders.handle(
+          input.orderId,
+          { type: 'PlaceOrder', data: { ...input, lines, placedAt: now.toISOString() } },
+          { assumeNew: true },
+        );
         return { position: result.globalPosition, total: result.state.total };
       },
       async cancel(orderId, reason) {
@@ -117,7 +120,8 @@ export function createShopServices(store: EventStore): ShopServices {
     },
     payments: {
       async authorize(data) {
-        await repos.payments.handle(data.orderId, { type: 'AuthorizePayment', data });
+        // The first command of an order's payment (a redelivery or an earlier cancel: refused, then loaded).
+        await repos.payments.handle(data.orderId, { type: 'AuthorizePayment', data }, { assumeNew: true });
       },
       async capture(orderId) {
         await repos.payments.handle(orderId, { type: 'CapturePayment', data: { orderId } });
@@ -171,7 +175,7 @@ export function createShopServices(store: EventStore): ShopServices {
     },
     shipping: {
       async schedule(data, now) {
-        await repos.shipments.handle(data.orderId, { type: 'ScheduleShipment', data: { ...data, scheduledAt: now.toISOString() } });
+        await repos.shipments.handle(data.orderId, { type: 'ScheduleShipment', data: { ...data, scheduledAt: now.toISOString() } }, { assumeNew: true });
       },
       async cancel(orderId, reason) {
         await repos.shipments.handle(orderId, { type: 'CancelShipment', data: { orderId, reason } });

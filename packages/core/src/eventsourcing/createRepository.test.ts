@@ -49,6 +49,36 @@ describe('createRepository', () => {
     await expect(createRepository({ store, decider: counterDecider, maxAttempts: 2 }).handle('c1', add(1))).rejects.toBeInstanceOf(ConcurrencyError);
   });
 
+  test('assumeNew decides on the initial state unread; an existing stream is refused, loaded and decided again', async () => {
+    const inner = createInMemoryEventStore();
+    let reads = 0;
+    const store: EventStore = Object.setPrototypeOf(
+      {
+        async readStream(...args: Parameters<EventStore['readStream']>) {
+          reads++;
+          return inner.readStream(...args);
+        },
+        async readStreamForFold(...args: Parameters<NonNullable<EventStore['readStreamForFold']>>) {
+          reads++;
+          return inner.readStreamForFold?.(...args) ?? [];
+        },
+      },
+      inner,
+    );
+    const counters = createRepository({ store, decider: counterDecider, maxAttempts: 1 });
+    const created = await counters.handle('c1', add(5), { assumeNew: true });
+    expect(created).toMatchObject({ attempts: 1, nextExpectedVersion: 1, state: { total: 5 } });
+    expect(reads).toBe(0);
+    // The stream exists now: the assumption fails once (even with maxAttempts 1), the retry loads.
+    const again = await counters.handle('c1', add(2), { assumeNew: true });
+    expect(again).toMatchObject({ attempts: 2, nextExpectedVersion: 2, state: { total: 7, amounts: [5, 2] } });
+    expect(reads).toBeGreaterThan(0);
+    // A command that decides nothing on the assumed state is decided on the stream.
+    const noOp = await counters.handle('c1', { type: 'NoOp', data: null }, { assumeNew: true });
+    expect(noOp).toMatchObject({ events: [], nextExpectedVersion: 2, state: { total: 7 } });
+    expect((await inner.readStream('counter-c1')).map((e) => e.data)).toEqual([{ amount: 5 }, { amount: 2 }]);
+  });
+
   test('an explicit expectedVersion is enforced without retry', async () => {
     const store = createInMemoryEventStore();
     const counters = createRepository({ store, decider: counterDecider });

@@ -36,6 +36,12 @@ export interface RepositoryOptions<TState, TCommand extends Command, TEvent exte
 export interface HandleOptions {
   /** Refuse unless the stream is at this version (no retry then: the caller asked for that version). */
   expectedVersion?: ExpectedVersion;
+  /**
+   * The caller expects the stream not to exist yet (a command that creates the aggregate under a fresh
+   * id): the first attempt decides on the initial state without reading the store and appends expecting
+   * no stream. If the stream exists after all, the store refuses and the retry loads it as usual.
+   */
+  assumeNew?: boolean;
   /** Defaults come from the current message context (the command being dispatched). */
   correlationId?: string;
   causationId?: string;
@@ -103,8 +109,17 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
     // The kept state is trusted only on a first attempt without an explicit expected version: the
     // append's expected version checks it; a conflict drops it and the retry loads from the store.
     const kept = attempts === 1 && handleOptions.expectedVersion === undefined ? cache.get(streamId) : undefined;
-    const loaded = kept ?? (await loadFromStore(streamId));
-    const events = toEventList(decider.decide(command, loaded.state));
+    const assumed =
+      kept === undefined && attempts === 1 && handleOptions.assumeNew === true && handleOptions.expectedVersion === undefined
+        ? { state: decider.initialState(), version: 0, snapshotVersion: 0, replayed: 0 }
+        : undefined;
+    let loaded = kept ?? assumed ?? (await loadFromStore(streamId));
+    let events = toEventList(decider.decide(command, loaded.state));
+    if (events.length === 0 && assumed !== undefined) {
+      // "Nothing to do" on an assumed state says nothing about the real one: decide on the stream.
+      loaded = await loadFromStore(streamId);
+      events = toEventList(decider.decide(command, loaded.state));
+    }
     if (events.length === 0) {
       return { events, state: loaded.state, nextExpectedVersion: loaded.version, globalPosition: undefined, attempts };
     }
@@ -161,7 +176,8 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
     streamIdOf,
     load,
     async handle(id, command, handleOptions = {}) {
-      const retry = handleOptions.expectedVersion === undefined ? maxAttempts : 1;
+      // An assumption of a new stream proved wrong costs one attempt, whatever maxAttempts says.
+      const retry = handleOptions.expectedVersion === undefined ? (handleOptions.assumeNew ? Math.max(maxAttempts, 2) : maxAttempts) : 1;
       for (let attempt = 1; ; attempt++) {
         try {
           return await handleOnce(id, command, handleOptions, attempt);
