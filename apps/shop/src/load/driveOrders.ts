@@ -32,15 +32,16 @@ export function fetchInjector(baseUrl: string): Injector {
 
 /** Terminal orders as the shop's own order read model sees them (embedded mode). */
 export function readModelFeed(shop: Shop): TerminalFeed {
-  // Bounded by placement time (the status index is on (status, placed_at)): a poll reads the orders
-  // placed since the oldest one still awaited, not every order that ever finished.
+  // The rows that changed since the last poll among the finished orders (partial index
+  // shop_orders_finished), so a poll reads what is new, however many orders the run has finished.
   const query = shop.infrastructure.readModels.db.prepare(
-    "SELECT order_id, status, reason, position FROM shop_orders WHERE status IN ('completed', 'rejected', 'cancelled') AND placed_at >= ? AND position > ?",
+    "SELECT order_id, status, reason, position FROM shop_orders INDEXED BY shop_orders_finished WHERE status IN ('completed', 'rejected', 'cancelled') AND position > ? ORDER BY position",
   );
   let seen = '';
-  return async (hint) => {
-    const rows = query.all(hint?.placedSince.toISOString() ?? '', seen) as { order_id: string; status: string; reason: string | null; position: string }[];
-    for (const row of rows) if (row.position > seen) seen = row.position;
+  return async () => {
+    const rows = query.all(seen) as { order_id: string; status: string; reason: string | null; position: string }[];
+    const last = rows.at(-1);
+    if (last !== undefined) seen = last.position;
     return rows.map((r) => ({ orderId: r.order_id, status: r.status, reason: r.reason }));
   };
 }

@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS shop_orders (
 CREATE INDEX IF NOT EXISTS shop_orders_customer ON shop_orders (customer_id, placed_at);
 CREATE INDEX IF NOT EXISTS shop_orders_status ON shop_orders (status, placed_at);
 CREATE INDEX IF NOT EXISTS shop_orders_placed ON shop_orders (placed_at, order_id);
+-- Orders that reached a terminal state, by last change: "what finished since position P" (the load
+-- driver follows outcomes this way) reads only those rows.
+CREATE INDEX IF NOT EXISTS shop_orders_finished ON shop_orders (position) WHERE status IN ('completed', 'rejected', 'cancelled');
 CREATE TABLE IF NOT EXISTS shop_timeline (
   order_id TEXT NOT NULL, position TEXT NOT NULL, type TEXT NOT NULL, occurred_at TEXT NOT NULL, data TEXT NOT NULL,
   PRIMARY KEY (order_id, position));
