@@ -96,6 +96,39 @@ export function assertJsonValue(value: unknown, path: string, seen: Set<object> 
   }
 }
 
+/**
+ * The common case of `assertJsonValue` without building a path string or a set per value: true when
+ * `value` is plain JSON. False (or too deep to tell here) sends the caller to `assertJsonValue`, which
+ * names the offending path — or, for a deep but valid value, passes.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      // Deeper than any real event, or a cycle: the careful check decides.
+      if (depth > 64) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return false;
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 function optionalId(value: unknown, path: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
@@ -143,14 +176,17 @@ export function prepareAppend(streamId: unknown, events: unknown, expectedVersio
     if (ids.has(id)) throw new InvalidInputError(`${path}.eventId`, `${id} appears twice in one append.`);
     ids.add(id);
     if (event.data === undefined) throw new InvalidInputError(`${path}.data`, 'is required (use null or {} for an event without data).');
-    assertJsonValue(event.data, `${path}.data`);
+    if (!isPlainJson(event.data, 0)) assertJsonValue(event.data, `${path}.data`);
     const correlationId = optionalId(event.correlationId, `${path}.correlationId`);
     const causationId = optionalId(event.causationId, `${path}.causationId`);
     const headers = prepareHeaders(event.headers, `${path}.headers`);
     const data = JSON.stringify(event.data);
     const metadata = JSON.stringify({ correlationId, causationId, headers });
-    const size = Buffer.byteLength(data) + Buffer.byteLength(metadata);
-    if (size > maxBytes) throw new PayloadTooLargeError(path, size, maxBytes);
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: most events are counted without encoding them.
+    if ((data.length + metadata.length) * 3 > maxBytes) {
+      const size = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+      if (size > maxBytes) throw new PayloadTooLargeError(path, size, maxBytes);
+    }
     return { eventId: id, type: event.type, schemaVersion, data, metadata, correlationId, causationId, headers };
   });
   return { streamId, expectedVersion, occurredAt, events: prepared };

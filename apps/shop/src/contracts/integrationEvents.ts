@@ -120,8 +120,11 @@ export const STREAM_OWNERS: Record<string, Context> = {
   'saga-Fulfilment-': 'fulfilment',
 };
 
+const OWNER_PREFIXES = Object.entries(STREAM_OWNERS);
+
 export function ownerOf(streamId: string): Context | undefined {
-  for (const [prefix, context] of Object.entries(STREAM_OWNERS)) if (streamId.startsWith(prefix)) return context;
+  // Called for every event by every outgoing route and read model: no entries array per call.
+  for (const [prefix, context] of OWNER_PREFIXES) if (streamId.startsWith(prefix)) return context;
   return undefined;
 }
 

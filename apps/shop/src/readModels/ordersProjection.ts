@@ -84,6 +84,36 @@ interface OrderData {
   shippingAddress?: { name: string; city: string; country: string };
 }
 
+/**
+ * Customers of recent orders, per database: an order's customer never changes, and every event of the
+ * order needs it for the activity log (a lookup by primary key each time otherwise). Bounded; a miss reads the row.
+ */
+const customers = new WeakMap<Database, Map<string, string>>();
+const KEPT_CUSTOMERS = 10_000;
+
+function knownCustomers(db: Database): Map<string, string> {
+  let known = customers.get(db);
+  if (known === undefined) {
+    known = new Map();
+    customers.set(db, known);
+  }
+  return known;
+}
+
+function rememberCustomer(db: Database, orderId: string, customerId: string): void {
+  const known = knownCustomers(db);
+  known.set(orderId, customerId);
+  if (known.size > KEPT_CUSTOMERS) known.delete(known.keys().next().value as string);
+}
+
+function customerOf(db: Database, orderId: string): string | undefined {
+  const cached = knownCustomers(db).get(orderId);
+  if (cached !== undefined) return cached;
+  const customer = sql(db).customerOf?.get(orderId) as string | undefined;
+  if (customer !== undefined) rememberCustomer(db, orderId, customer);
+  return customer;
+}
+
 /** Writes the timeline row (and the customer activity row when the customer is known). */
 function record(db: Database, event: RecordedEvent): void {
   const s = sql(db);
@@ -91,7 +121,7 @@ function record(db: Database, event: RecordedEvent): void {
   const at = event.occurredAt.toISOString();
   const position = positionKey(event.globalPosition);
   s.timeline?.run(d.orderId, position, event.type, at, JSON.stringify(event.data));
-  const customer = s.customerOf?.get(d.orderId) as string | undefined;
+  const customer = customerOf(db, d.orderId);
   if (customer !== undefined) s.activity?.run(customer, position, d.orderId, event.type, at);
 }
 
@@ -137,6 +167,7 @@ export function ordersProjection(): Projection<Database> {
           ' ',
         );
         sql(db).fts?.run(d.orderId, body);
+        rememberCustomer(db, d.orderId, d.customerId);
         record(db, event);
       },
       OrderCompleted: status('completed'),
