@@ -1,6 +1,6 @@
 /**
- * The event store on PostgreSQL (pg). Appends are one statement each (see internal/appendSql.ts);
- * the global log is read in (transaction id, position) order and only below the oldest transaction
+ * The event store on PostgreSQL (pg). Appends are one statement each (see internal/appendSql.ts), and
+ * pooled appends started together share one statement and commit (internal/appendBatcher.ts); the global log is read in (transaction id, position) order and only below the oldest transaction
  * that may still append (internal/visibleHorizon.ts), so a subscriber never skips an event whose
  * transaction committed after a later-numbered one. Live delivery: in-process wake-ups plus short polling.
  */
@@ -25,6 +25,7 @@ import {
   type GlobalPosition,
   InvalidInputError,
   type JsonValue,
+  prepareAppend,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -35,6 +36,7 @@ import {
 } from '@eventfold/core';
 import pg from 'pg';
 import { type AppendContext, appendInTransaction, appendWithPool, type Queryable } from './internal/append.js';
+import { createAppendBatcher } from './internal/appendBatcher.js';
 import { appendStatements } from './internal/appendSql.js';
 import { migrate } from './internal/migrations.js';
 import { decodePosition, encodePosition } from './internal/position.js';
@@ -52,6 +54,12 @@ export interface PostgresEventStoreOptions extends AppendLimits {
   maxConnections?: number;
   /** Schema holding the store's tables, created on start. Default 'eventfold'. */
   schema?: string;
+  /**
+   * Default true: appends started in one turn of the event loop (outside `transaction`) are written by
+   * one statement and one commit, each with its own expectation and result (internal/appendBatcher.ts).
+   * false: one statement and one commit per append.
+   */
+  groupAppends?: boolean;
   clock?: Clock;
 }
 
@@ -130,6 +138,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     notifier.notify();
     for (const listener of appendListeners) listener();
   };
+  const batcher = options.groupAppends === false ? undefined : createAppendBatcher(pool, ctx, appended);
   let eventsOid: string;
   try {
     eventsOid = (await pool.query<{ oid: string }>(`SELECT '${s}.events'::regclass::oid::text AS oid`)).rows[0]?.oid as string;
@@ -330,7 +339,9 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     schema,
     async appendToStream(streamId, events, opts = {}) {
       ensureOpen();
-      const result = await appendWithPool(pool, ctx, streamId, events, opts.expectedVersion === undefined ? 'any' : opts.expectedVersion);
+      const expected = opts.expectedVersion === undefined ? 'any' : opts.expectedVersion;
+      if (batcher !== undefined) return batcher.append(prepareAppend(streamId, events, expected, clock, options));
+      const result = await appendWithPool(pool, ctx, streamId, events, expected);
       if (!result.alreadyStored) appended();
       return result;
     },

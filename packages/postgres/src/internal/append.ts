@@ -103,7 +103,12 @@ export async function appendWithPool(
   events: readonly EventToAppend<string, unknown>[],
   expected: unknown,
 ): Promise<AppendResult> {
-  const prepared = prepareAppend(streamId, events, expected, ctx.clock, ctx.limits);
+  return appendPreparedWithPool(db, ctx, prepareAppend(streamId, events, expected, ctx.clock, ctx.limits));
+}
+
+/** `appendWithPool` for an append already validated and serialised. */
+export async function appendPreparedWithPool(db: Queryable, ctx: AppendContext, prepared: PreparedAppend): Promise<AppendResult> {
+  const streamId = prepared.streamId;
   for (let attempt = 1; ; attempt++) {
     try {
       const { rows } = await runStatement(db, ctx, prepared);
