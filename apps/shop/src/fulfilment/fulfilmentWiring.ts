@@ -16,6 +16,8 @@ export interface Subscription {
   service: ServiceName;
   group: string;
   source: Context;
+  /** The message types it acts on; any other contract type on its destination is not for it. */
+  types: ReadonlySet<string>;
   handle(message: IntegrationMessage): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ function subscription(service: ServiceName, group: string, source: Context, hand
     service,
     group,
     source,
+    types: new Set(Object.keys(handlers)),
     async handle(message) {
       const handler = handlers[message.type] as ((data: unknown) => Promise<void>) | undefined;
       await handler?.(message.data);
@@ -50,7 +53,7 @@ export function fulfilmentSubscriptions(style: SagaStyle, services: ShopServices
     };
     const sagaSources: Context[] = ['orders', 'payments', 'inventory', 'shipping'];
     return [
-      ...sagaSources.map((source): Subscription => ({ service: 'orders', group: 'fulfilment-saga', source, handle: deliver })),
+      ...sagaSources.map((source): Subscription => ({ service: 'orders', group: 'fulfilment-saga', source, types: FULFILMENT_INPUTS, handle: deliver })),
       subscription('payments', 'payments', 'fulfilment', {
         FulfilmentPaymentRequested: (d) => payments.authorize(d),
         FulfilmentCaptureRequested: (d) => payments.capture(d.orderId),
