@@ -28,13 +28,15 @@ export function deterministicId(...parts: readonly string[]): string {
  * Like `deterministicId`, and when `anchor` is a UUID v7 (an event id of the store, say) the id
  * starts with the anchor's 48-bit millisecond timestamp: the ids one saga instance or reaction derives
  * sort beside their cause, so indexes on them (the store's event-id index, the timer table) take
- * inserts at their right edge instead of on a random page each. The rest is the hash of `parts`, so
- * the same inputs still give the same id, and two anchors in the same millisecond still differ.
+ * inserts at their right edge instead of on a random page each. The rest is the hash of `parts` (which
+ * name the instance, e.g. its stream id), so the same inputs still give the same id.
  *
  * @example
  * deterministicIdAfter(startEventId, streamId, 'timer', 'timeout', step, phase, String(attempt));
  */
 export function deterministicIdAfter(anchor: string | undefined, ...parts: readonly string[]): string {
   if (anchor === undefined || !UUID_V7.test(anchor)) return fromHash(parts, undefined);
-  return fromHash([anchor, ...parts], `${anchor.slice(0, 8)}${anchor.slice(9, 13)}`.toLowerCase());
+  // Only the anchor's time is taken, not its random bits: the id stays a function of `parts` and the
+  // anchor's millisecond, so a replay with the same clock (a simulation seed) derives the same ids.
+  return fromHash(parts, `${anchor.slice(0, 8)}${anchor.slice(9, 13)}`.toLowerCase());
 }
