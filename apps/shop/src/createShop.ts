@@ -15,15 +15,17 @@ import {
   eventToMessage,
   type MessageHandler,
   type ProjectionRunner,
+  type RecordedEvent,
   type Relay,
   type RelayRoute,
   runInMessageContext,
+  sagaCommandRoute,
   systemClock,
   type Transport,
   withJsonSerde,
 } from '@eventfold/core';
 import { createSqliteProjectionTarget } from '@eventfold/sqlite';
-import type { ServiceName, ShopConfig } from './config/loadConfig.js';
+import { SERVICES, type ServiceName, type ShopConfig } from './config/loadConfig.js';
 import {
   type Context,
   DESTINATIONS,
@@ -34,6 +36,7 @@ import {
   toIntegrationEvent,
 } from './contracts/integrationEvents.js';
 import { createFulfilment, type Fulfilment, fulfilmentCommandRoute } from './fulfilment/createFulfilment.js';
+import { FULFILMENT_SAGA } from './fulfilment/fulfilmentSaga.js';
 import { fulfilmentSubscriptions, type Subscription } from './fulfilment/fulfilmentWiring.js';
 import { type Infrastructure, openInfrastructure } from './infrastructure.js';
 import { SEED_CATALOGUE } from './inventory/catalogue.js';
@@ -84,11 +87,25 @@ export function destinationOf(config: Pick<ShopConfig, 'namespace'>, context: Co
   return DESTINATIONS[context].replace(/^shop\./, `${config.namespace}.`);
 }
 
+/**
+ * The saga's commands travel on one destination per receiving service, `<namespace>.fulfilment.<service>`
+ * (`shop.fulfilment.payments` …): each service's group reads its own commands only, not every command
+ * of every order (four groups each reading all of them cost ~20 record deliveries per order).
+ */
+export function commandDestinationOf(config: Pick<ShopConfig, 'namespace'>, service: ServiceName): string {
+  return `${destinationOf(config, 'fulfilment')}.${service}`;
+}
+
 /** The consumer binding of one subscription (the broker resources a process creates for it). */
-export function consumerBinding(config: Pick<ShopConfig, 'namespace'>, binder: string, sub: Pick<Subscription, 'group' | 'source'>, concurrency = 16): Binding {
+export function consumerBinding(
+  config: Pick<ShopConfig, 'namespace'>,
+  binder: string,
+  sub: Pick<Subscription, 'group' | 'source' | 'service'>,
+  concurrency = 16,
+): Binding {
   return defineBinding(`${sub.group}-from-${sub.source}`, {
     binder,
-    destination: destinationOf(config, sub.source),
+    destination: sub.source === 'fulfilment' ? commandDestinationOf(config, sub.service) : destinationOf(config, sub.source),
     // One group per (service, source): on Kafka a group id must not span bindings with different topics.
     group: `${config.namespace}-${sub.group}-from-${sub.source}`,
     consumer: { concurrency, retry: { maxAttempts: 8, initialDelayMs: 20, multiplier: 2, maxDelayMs: 2_000 } },
@@ -107,6 +124,20 @@ function outgoingRoute(context: Context, binder: string, destination: string): R
       return eventToMessage({ ...event, data: integration.data as never }, integration.data.orderId);
     },
   };
+}
+
+/** One route per receiving service, and for a command addressed to none of them the shared destination (never dropped). */
+function commandRoutes(config: Pick<ShopConfig, 'namespace'>, binder: string): RelayRoute[] {
+  const perService = SERVICES.map((service) =>
+    sagaCommandRoute(defineBinding(`fulfilment-${service}-out`, { binder, destination: commandDestinationOf(config, service) }), {
+      saga: FULFILMENT_SAGA,
+      to: service,
+    }),
+  );
+  const rest = fulfilmentCommandRoute(binder, destinationOf(config, 'fulfilment'));
+  const known = new Set<string>(SERVICES);
+  const addressed = (event: RecordedEvent) => known.has((event.data as { command?: { to?: string | null } }).command?.to ?? '');
+  return [...perService, { ...rest, filter: (event) => (rest.filter?.(event) ?? true) && !addressed(event) }];
 }
 
 export async function createShop(config: ShopConfig, options: CreateShopOptions = {}): Promise<Shop> {
@@ -140,10 +171,8 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
     config.sagaStyle === 'orchestration' && (config.services.includes('orders') || config.http)
       ? await createFulfilment({ config, store, clock, onError })
       : undefined;
-  const routes = publishes.map((context) =>
-    context === 'fulfilment'
-      ? fulfilmentCommandRoute(transport.binder, destinationOf(config, context))
-      : outgoingRoute(context, transport.binder, destinationOf(config, context)),
+  const routes = publishes.flatMap((context) =>
+    context === 'fulfilment' ? commandRoutes(config, transport.binder) : [outgoingRoute(context, transport.binder, destinationOf(config, context))],
   );
   for (const route of routes) await transport.provision(route.binding);
   const relay: Relay = createRelay({

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { START, systemClock, type Transport } from '@eventfold/core';
 import { createPostgresEventStore, type PostgresEventStore } from '@eventfold/postgres';
-import { loadConfig } from '../config/loadConfig.js';
-import { consumerBinding, destinationOf } from '../createShop.js';
+import { loadConfig, SERVICES } from '../config/loadConfig.js';
+import { commandDestinationOf, consumerBinding, destinationOf } from '../createShop.js';
 import { fulfilmentSubscriptions } from '../fulfilment/fulfilmentWiring.js';
 import type { TerminalFeed } from '../load/driveOrders.js';
 import { createShopServices } from '../shopServices.js';
@@ -72,13 +72,12 @@ export async function removeBrokerResources(env: Record<string, string>, store: 
   try {
     const subs = fulfilmentSubscriptions(config.sagaStyle, createShopServices(store), systemClock);
     for (const sub of subs) await transport.deprovision(consumerBinding(config, transport.binder, sub));
-    for (const context of ['orders', 'payments', 'inventory', 'shipping', 'fulfilment'] as const) {
-      await transport.deprovision({
-        name: `${context}-out`,
-        binder: transport.binder,
-        destination: destinationOf(config, context),
-        contentType: 'application/json',
-      });
+    const destinations = [
+      ...(['orders', 'payments', 'inventory', 'shipping', 'fulfilment'] as const).map((context) => destinationOf(config, context)),
+      ...SERVICES.map((service) => commandDestinationOf(config, service)),
+    ];
+    for (const destination of destinations) {
+      await transport.deprovision({ name: `${destination}-out`, binder: transport.binder, destination, contentType: 'application/json' });
     }
   } finally {
     await transport.close();
