@@ -8,18 +8,24 @@ describe('bufferTimers', () => {
   test('gathers schedules and fired marks, writes them on flush, and remembers what it wrote once', async () => {
     const inner = createInMemoryTimerStore();
     const timers = bufferTimers(inner, { flushMs: 60_000 });
-    await timers.schedule([timer('a'), timer('b')]);
+    await timers.schedule([timer('a'), timer('b'), timer('c')]);
+    await timers.flush();
     await timers.markFired(['a']);
-    expect(inner.all()).toEqual([]);
+    expect(inner.all().map((t) => [t.timer.id, t.fired])).toEqual([
+      ['a', false],
+      ['b', false],
+      ['c', false],
+    ]);
     await timers.flush();
     expect(inner.all().map((t) => [t.timer.id, t.fired])).toEqual([
       ['a', true],
       ['b', false],
+      ['c', false],
     ]);
     expect(timers.takeWritten('b')).toBe(true);
     expect(timers.takeWritten('b')).toBe(false); // forgotten: a second look writes it again (insert-or-ignore)
     expect(timers.takeWritten('never')).toBe(false);
-    expect((await timers.due('saga:Fulfilment', new Date(2_000))).map((t) => t.id)).toEqual(['b']);
+    expect((await timers.due('saga:Fulfilment', new Date(2_000))).map((t) => t.id)).toEqual(['b', 'c']);
     await timers.close();
   });
 
@@ -41,6 +47,20 @@ describe('bufferTimers', () => {
     await timers.schedule([timer('d')]);
     for (let i = 0; i < 100 && inner.all().length < 2; i++) await new Promise((r) => setTimeout(r, 5));
     expect(inner.all().map((t) => t.timer.id)).toEqual(['c', 'd']);
+    await timers.close();
+  });
+
+  test('a timer marked fired while its schedule is still gathered is never written, and the runner is told it was', async () => {
+    const inner = createInMemoryTimerStore();
+    const timers = bufferTimers(inner, { flushMs: 60_000 });
+    await timers.schedule([timer('step-1'), timer('step-2')]);
+    // The step answered within the window: its timeout is settled before anything was written.
+    await timers.markFired(['step-1']);
+    await timers.flush();
+    expect(inner.all().map((t) => [t.timer.id, t.fired])).toEqual([['step-2', false]]);
+    // The runner, reading SagaTimerScheduled for step-1 from the log, must not write it again.
+    expect(timers.takeWritten('step-1')).toBe(true);
+    expect(timers.takeWritten('step-2')).toBe(true);
     await timers.close();
   });
 

@@ -1,9 +1,10 @@
 /**
  * The reply path's timer writes, gathered and written together every few milliseconds instead of two
- * transactions per saga step (schedule the step's timeout, mark the previous one fired). Safe because
- * a timer is only a reminder: a schedule lost in a crash is written again by the saga runner from the
- * saga log's `SagaTimerScheduled` entry (durably, before its checkpoint moves), and a lost "fired"
- * mark only lets an obsolete timer fire, which the saga ignores.
+ * transactions per saga step (schedule the step's timeout, mark the previous one fired). A timer marked
+ * fired while its schedule is still gathered (the step got its answer within the window, the usual
+ * case) is never written at all. Safe because a timer is only a reminder: a schedule lost in a crash is
+ * written again by the saga runner from the saga log's `SagaTimerScheduled` entry (durably, before its
+ * checkpoint moves), and a lost "fired" mark only lets an obsolete timer fire, which the saga ignores.
  */
 import { assertTimers, type DurableTimer, type TimerStore } from '@eventfold/core';
 
@@ -23,17 +24,22 @@ const REMEMBERED = 100_000;
  * const timers = bufferTimers(createSqliteTimerStore({ store }), { flushMs: 20, onError: console.error });
  */
 export function bufferTimers(inner: TimerStore, options: { flushMs?: number; onError?: (error: unknown) => void } = {}): BufferedTimers {
-  const flushMs = options.flushMs ?? 20;
-  let scheduled: DurableTimer[] = [];
+  const flushMs = options.flushMs ?? 50;
+  /** Gathered schedules by id, not yet handed to a write. */
+  let scheduled = new Map<string, DurableTimer>();
   let fired: string[] = [];
   const written = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
+  const remember = (id: string) => {
+    if (written.size >= REMEMBERED) written.clear();
+    written.add(id);
+  };
   const writeOnce = async () => {
-    const s = scheduled;
+    const s = [...scheduled.values()];
     const f = fired;
-    scheduled = [];
+    scheduled = new Map();
     fired = [];
     if (s.length === 0 && f.length === 0) return;
     try {
@@ -41,12 +47,13 @@ export function bufferTimers(inner: TimerStore, options: { flushMs?: number; onE
       if (f.length > 0) await inner.markFired(f);
     } catch (error) {
       // Keep them for the next flush: nothing is lost while the store is away.
-      scheduled = [...s, ...scheduled];
+      const again = new Map(s.map((t) => [t.id, t]));
+      for (const [id, t] of scheduled) again.set(id, t);
+      scheduled = again;
       fired = [...f, ...fired];
       throw error;
     }
-    if (written.size + s.length > REMEMBERED) written.clear();
-    for (const t of s) written.add(t.id);
+    for (const t of s) remember(t.id);
   };
   const flush = () => {
     flushing = flushing.then(writeOnce, writeOnce);
@@ -65,11 +72,16 @@ export function bufferTimers(inner: TimerStore, options: { flushMs?: number; onE
   return {
     async schedule(list) {
       assertTimers(list);
-      scheduled.push(...list);
+      for (const t of list) scheduled.set(t.id, t);
       later();
     },
     async markFired(ids) {
-      fired.push(...ids);
+      for (const id of ids) {
+        // Scheduled and settled within one window: nothing to write, and nothing for the runner to
+        // write again from the log either (it asks takeWritten).
+        if (scheduled.delete(id)) remember(id);
+        else fired.push(id);
+      }
       later();
     },
     async due(owner, now, limit) {
