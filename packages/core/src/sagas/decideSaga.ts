@@ -168,7 +168,12 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
       const reason = verdict.reason ?? input.event.type;
       if (current.phase === 'action') {
         if (verdict.outcome === 'ok') {
-          emit('SagaStepSucceeded', { step: current.step as string, replyType: input.event.type, data: verdict.data ?? current.data });
+          // The data only when the reply changed it: every entry would otherwise repeat the whole of it.
+          emit('SagaStepSucceeded', {
+            step: current.step as string,
+            replyType: input.event.type,
+            ...(verdict.data !== undefined ? { data: verdict.data } : {}),
+          });
           advance();
         } else if (verdict.outcome === 'fail') fail(reason, verdict.compensateStep === true);
         // A transient failure counts only against the attempt still out, not one already timed out and rescheduled.

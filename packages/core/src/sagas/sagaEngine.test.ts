@@ -59,6 +59,18 @@ describe('createSagaEngine', () => {
     for (const event of log) expect(event.eventId.slice(0, 13)).toBe(start.slice(0, 13));
   });
 
+  test("a step's success records the saga's data only when the reply changed it", async () => {
+    const { store, engine } = setup();
+    const e = engine();
+    await e.apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') });
+    const { state } = await e.apply('t1', reply('FlightBooked'));
+    const succeeded = (await store.readStream(sagaStreamId('Trip', 't1'))).find((x) => x.type === 'SagaStepSucceeded');
+    expect(succeeded?.data).toEqual({ step: 'flight', replyType: 'FlightBooked' });
+    // The fold keeps the data the saga had: from the log alone, and in the engine's kept state.
+    expect(state.data).toEqual({ tripId: 't1' });
+    expect((await engine().load('t1')).state.data).toEqual({ tripId: 't1' });
+  });
+
   test('decides on the state it keeps without reading the log again', async () => {
     const { engine, reads } = setup();
     const e = engine();
@@ -97,8 +109,11 @@ describe('createSagaEngine', () => {
     await engine().apply('t1', reply('FlightBooked'));
     const before = (await store.readStream(sagaStreamId('Trip', 't1'))).length;
     expect((await engine().apply('t1', start)).appended).toEqual([]);
-    // A second start event (another id) for a running instance is not a new saga either.
+    // A second start event (another id) for a running instance is not a new saga either — also when it
+    // comes in the same millisecond, so that its decision derives the running saga's first command id.
     expect((await engine().apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') })).appended).toEqual([]);
+    const sameMs = `${start.id.slice(0, 14)}${uuidv7().slice(14)}`;
+    expect((await engine().apply('t1', { kind: 'start', id: sameMs, event: trip('TripRequested') })).appended).toEqual([]);
     expect((await store.readStream(sagaStreamId('Trip', 't1'))).length).toBe(before);
   });
 

@@ -125,7 +125,10 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
       try {
         stored = (await store.appendToStream(streamId, toAppend, { expectedVersion: state.version === 0 ? 'no_stream' : state.version })).alreadyStored;
       } catch (error) {
-        if (attempt < MAX_CONFLICT_RETRIES && isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) {
+        // A conflict — or, for a decision on an unread state, some of its ids already in the log (a second
+        // start event for a running instance derives its first command's id again) — reads and decides again.
+        const stale = isEventfoldError(error, 'EVENTFOLD_CONCURRENCY') || (!fresh && isEventfoldError(error, 'EVENTFOLD_DUPLICATE_EVENT'));
+        if (attempt < MAX_CONFLICT_RETRIES && stale) {
           fresh = true;
           continue;
         }

@@ -54,7 +54,8 @@ export interface SagaTimerScheduledData {
 export interface SagaStepSucceededData {
   step: string;
   replyType: string;
-  data: JsonObject;
+  /** The saga's data after the step, when the reply changed it (absent: unchanged). */
+  data?: JsonObject;
 }
 
 export interface SagaStepFailedData {

@@ -73,7 +73,14 @@ export function evolveSaga(state: SagaState, event: CausedSagaLogEvent): SagaSta
     case 'SagaTimerScheduled':
       return event.data.purpose === 'timeout' ? { ...next, timeoutTimerId: event.data.timerId } : { ...next, retryTimerId: event.data.timerId };
     case 'SagaStepSucceeded':
-      return { ...next, ...settle, status: 'Running', attention: undefined, data: event.data.data, succeeded: [...state.succeeded, event.data.step] };
+      return {
+        ...next,
+        ...settle,
+        status: 'Running',
+        attention: undefined,
+        data: event.data.data ?? state.data,
+        succeeded: [...state.succeeded, event.data.step],
+      };
     case 'SagaStepFailed':
       return { ...next, ...settle, status: 'Compensating', failure: event.data.reason, compensations: event.data.compensate };
     case 'SagaRetryScheduled':
