@@ -80,6 +80,7 @@ const NOT_FOR_THE_RUNNER = '$FulfilmentInputDeliveredByConsumer';
  */
 function timerView(store: EventStore, buffered: BufferedTimers): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
   const prefix = sagaStreamId(FULFILMENT_SAGA, '');
+  const typed = (store as Partial<Pick<PostgresEventStore, 'readAllOfTypes'>>).readAllOfTypes?.bind(store);
   const skip = (e: RecordedEvent) =>
     e.streamId.startsWith(prefix)
       ? e.type === 'SagaTimerScheduled' && buffered.takeWritten((e.data as { timerId: string }).timerId)
@@ -91,7 +92,9 @@ function timerView(store: EventStore, buffered: BufferedTimers): Pick<EventStore
     async readAll(options) {
       // Timers the reply path gathered are written first; those the runner then need not write again.
       await buffered.flush();
-      const events = await store.readAll(options);
+      // The runner needs only the timer entries: a store that filters by type in the database (PostgreSQL)
+      // sends just those, not every event of every context every poll.
+      const events = typed ? (await typed({ ...options, types: ['SagaTimerScheduled'] })).events : await store.readAll(options);
       return events.map((e) => (skip(e) ? { ...e, type: NOT_FOR_THE_RUNNER } : e));
     },
   };
