@@ -279,4 +279,35 @@ describe('createRelay', () => {
     await done;
     expect(listeners.size).toBe(0);
   });
+  it('with gatherMs, appends woken for within the gathering window share one read', async () => {
+    const { store, received, relay, timers } = await setup(0);
+    const listeners = new Set<() => void>();
+    let reads = 0;
+    const waking = {
+      ...store,
+      readAll: (options?: Parameters<EventStore['readAll']>[0]) => {
+        reads += 1;
+        return store.readAll(options);
+      },
+      onAppend: (listener: () => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const r = relay({ store: waking, pollIntervalMs: 1_000, maxIdleMs: 1_000, gatherMs: 5 });
+    const done = r.start();
+    await timers.flush();
+    const readsBefore = reads;
+    for (let i = 0; i < 3; i += 1) {
+      await store.appendToStream(`order-${i}`, [{ type: 'OrderPlaced', data: { i } }]);
+      for (const listener of listeners) listener();
+      await timers.flush();
+    }
+    expect(received).toHaveLength(0); // still gathering
+    await timers.advance(5);
+    expect(positionsOf(received)).toEqual([0, 1, 2]);
+    expect(reads - readsBefore).toBe(1);
+    await r.stop();
+    await done;
+  });
 });
