@@ -12,7 +12,7 @@
  * An order's document holds its id, customer, shipping name and place, SKUs and the products' names
  * and descriptions (looked up from the products table: the catalogue is listed before it is ordered).
  */
-import { type Clock, defineProjection, type EventStore, InvalidInputError, type Projection, type ProjectionRunner } from '@eventfold/core';
+import { type Clock, defineProjection, type EventStore, InvalidInputError, type Projection, type ProjectionRunner, type RecordedEvent } from '@eventfold/core';
 import type { PostgresEventStore } from '@eventfold/postgres';
 import { domainOnly } from './domainOnly.js';
 
@@ -31,9 +31,24 @@ function tables(schema: string) {
   return { products: `"${schema}".shop_search_products`, orders: `"${schema}".shop_search_orders` };
 }
 
+interface PlacedData {
+  orderId: string;
+  customerId: string;
+  lines: { sku: string }[];
+  shippingAddress: { name: string; city: string; country: string };
+}
+
 export function searchProjection(schema: string): Projection<Queryable> {
   const t = tables(schema);
-  return defineProjection<Queryable>({
+  // The orders of a batch go in one statement (a row each from the arrays), not one statement per order.
+  const insertOrders = `INSERT INTO ${t.orders} (order_id, customer_id, placed_at, document)
+    SELECT i.order_id, i.customer_id, i.placed_at, setweight(to_tsvector('${CONFIG}', i.own), 'A')
+           || setweight(to_tsvector('${CONFIG}', coalesce((
+                SELECT string_agg(p.name || ' ' || p.description, ' ') FROM ${t.products} p
+                 WHERE p.sku IN (SELECT jsonb_array_elements_text(i.skus::jsonb))), '')), 'B')
+      FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[]) AS i(order_id, customer_id, placed_at, own, skus)
+    ON CONFLICT (order_id) DO NOTHING`;
+  const base = defineProjection<Queryable>({
     name: SEARCH_PROJECTION,
     async init(db) {
       await db.query(`
@@ -58,25 +73,41 @@ export function searchProjection(schema: string): Projection<Queryable> {
         );
       },
       async OrderPlaced(event, db) {
-        const d = event.data as {
-          orderId: string;
-          customerId: string;
-          lines: { sku: string }[];
-          shippingAddress: { name: string; city: string; country: string };
-        };
-        const skus = d.lines.map((l) => l.sku);
-        const own = [d.orderId, d.customerId, d.shippingAddress.name, d.shippingAddress.city, d.shippingAddress.country, ...skus].join(' ');
-        await db.query(
-          `INSERT INTO ${t.orders} (order_id, customer_id, placed_at, document)
-           SELECT $1, $2, $3, setweight(to_tsvector('${CONFIG}', $4), 'A')
-                  || setweight(to_tsvector('${CONFIG}', coalesce(string_agg(p.name || ' ' || p.description, ' '), '')), 'B')
-             FROM ${t.products} p WHERE p.sku = ANY($5::text[])
-           ON CONFLICT (order_id) DO NOTHING`,
-          [d.orderId, d.customerId, event.occurredAt, own, skus],
-        );
+        await insertPlaced([event], db);
       },
     }),
   });
+  async function insertPlaced(events: readonly RecordedEvent[], db: Queryable): Promise<void> {
+    const columns: [string[], string[], Date[], string[], string[]] = [[], [], [], [], []];
+    for (const event of events) {
+      const d = event.data as unknown as PlacedData;
+      const skus = d.lines.map((l) => l.sku);
+      columns[0].push(d.orderId);
+      columns[1].push(d.customerId);
+      columns[2].push(event.occurredAt);
+      columns[3].push([d.orderId, d.customerId, d.shippingAddress.name, d.shippingAddress.city, d.shippingAddress.country, ...skus].join(' '));
+      columns[4].push(JSON.stringify(skus));
+    }
+    await db.query(insertOrders, columns);
+  }
+  return {
+    ...base,
+    // Runs of orders share one statement; a product listed in between is inserted first, in log order.
+    async apply(events, db) {
+      let placed: RecordedEvent[] = [];
+      for (const event of events) {
+        if (event.streamId.startsWith('$')) continue;
+        if (event.type === 'OrderPlaced') {
+          placed.push(event);
+          continue;
+        }
+        if (placed.length > 0) await insertPlaced(placed, db);
+        placed = [];
+        await base.apply([event], db);
+      }
+      if (placed.length > 0) await insertPlaced(placed, db);
+    },
+  };
 }
 
 export interface PostgresSearch {
