@@ -75,7 +75,7 @@ export interface CreateShopOptions {
   readModelPath?: string;
   /** Relay poll interval when caught up, in ms. Default 5. */
   relayPollMs?: number;
-  /** With a broker, how long the relay lets appends gather after a wake-up before it reads, in ms. Default 5. */
+  /** With a broker, how long the relay lets appends gather after a wake-up before it reads, in ms. Default 10. */
   relayGatherMs?: number;
   /** Handlers per consumer running at once (per-order order is kept). Default 16. */
   concurrency?: number;
@@ -186,9 +186,9 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
     lease: infrastructure.lease,
     leaseTtlMs: 5_000,
     pollIntervalMs: options.relayPollMs ?? 5,
-    // With a broker, under load every append wakes the relay: letting 5 ms of appends gather makes one
+    // With a broker, under load every append wakes the relay: letting 10 ms of appends gather makes one
     // cycle (log read, publish, checkpoint) of what was a cycle per append or two.
-    ...(config.transport.kind === 'inproc' ? {} : { gatherMs: options.relayGatherMs ?? 5 }),
+    ...(config.transport.kind === 'inproc' ? {} : { gatherMs: options.relayGatherMs ?? 10 }),
     retryDelayMs: 250,
     clock,
     onError,
