@@ -77,7 +77,7 @@ export interface CreateShopOptions {
   relayPollMs?: number;
   /** With a broker, how long the relay lets appends gather after a wake-up before it reads, in ms. Default 10. */
   relayGatherMs?: number;
-  /** Handlers per consumer running at once (per-order order is kept). Default 16. */
+  /** Handlers per consumer running at once (per-order order is kept). Default 16 in process, 48 with a broker. */
   concurrency?: number;
   /** What `inproc:` uses when this process runs every service (see InfrastructureOptions.inproc). Default 'direct'. */
   inproc?: 'direct' | 'store';
@@ -195,12 +195,15 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   });
 
   const serde = createJsonSerde({ types: INTEGRATION_READERS });
+  // With a broker, 48 handlers per consumer: more of a fetch's records are handled at once (their appends
+  // share group commits); measured 16 → 48: 5–10% less CPU per order on Kafka and RabbitMQ.
+  const concurrency = options.concurrency ?? (config.transport.kind === 'inproc' ? 16 : 48);
   const consumerBindings = new Map<string, Binding>();
   const consumers: Consumer[] = [];
   const subscriptions: { binding: Binding; handler: MessageHandler }[] = [];
   for (const sub of fulfilmentSubscriptions(config.sagaStyle, services, clock, fulfilment)) {
     if (!config.services.includes(sub.service)) continue;
-    const binding = consumerBinding(config, transport.binder, sub, options.concurrency);
+    const binding = consumerBinding(config, transport.binder, sub, concurrency);
     consumerBindings.set(binding.name, binding);
     await transport.provision(binding);
     const handler = withJsonSerde(serde, (message) =>
