@@ -21,10 +21,13 @@ const REMEMBERED = 100_000;
 
 /**
  * @example
- * const timers = bufferTimers(createSqliteTimerStore({ store }), { flushMs: 20, onError: console.error });
+ * const timers = bufferTimers(createSqliteTimerStore({ store }), { flushMs: 200, onError: console.error });
  */
 export function bufferTimers(inner: TimerStore, options: { flushMs?: number; onError?: (error: unknown) => void } = {}): BufferedTimers {
-  const flushMs = options.flushMs ?? 50;
+  // As long as the runner's poll (it flushes before it reads the log): a step answered within it —
+  // most are — never writes its timeout at all. Timeouts are 30 s; a crash loses only reminders the
+  // runner writes again from the log.
+  const flushMs = options.flushMs ?? 200;
   /** Gathered schedules by id, not yet handed to a write. */
   let scheduled = new Map<string, DurableTimer>();
   let fired: string[] = [];
