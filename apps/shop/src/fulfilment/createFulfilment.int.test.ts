@@ -4,28 +4,19 @@
  * path) is written again from the log, fires, and resends the command; the other events of the log
  * are not the runner's to handle.
  */
-import { randomBytes } from 'node:crypto';
 import { createManualClock, sagaStreamId } from '@eventfold/core';
-import { createPostgresEventStore, type PostgresEventStore } from '@eventfold/postgres';
+import type { PostgresEventStore } from '@eventfold/postgres';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { IntegrationMessage } from '../contracts/integrationEvents.js';
+import { POSTGRES, scratchPostgresStore } from '../testing/postgresScratch.js';
 import { createFulfilment } from './createFulfilment.js';
 
-const POSTGRES = process.env.EVENTFOLD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function freshStore(): Promise<PostgresEventStore> {
-  const schema = `shop_saga_${randomBytes(4).toString('hex')}`;
-  const store = await createPostgresEventStore({ connectionString: POSTGRES, schema });
-  cleanups.push(async () => {
-    await store.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await store.close();
-  });
-  return store;
-}
+const freshStore = (): Promise<PostgresEventStore> => scratchPostgresStore('shop_saga', cleanups);
 
 const placed = (orderId: string): IntegrationMessage => ({
   type: 'OrderPlaced',

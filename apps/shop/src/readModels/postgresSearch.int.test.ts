@@ -3,8 +3,7 @@
  * same transaction) over products and orders, queried directly and through the HTTP API of a shop
  * whose store is PostgreSQL. Injection strings are just words. Each test has its own schema.
  */
-import { randomBytes } from 'node:crypto';
-import { createPostgresEventStore, type PostgresEventStore } from '@eventfold/postgres';
+import type { PostgresEventStore } from '@eventfold/postgres';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../config/loadConfig.js';
 import { createShop } from '../createShop.js';
@@ -12,23 +11,15 @@ import { createApi } from '../http/createApi.js';
 import { SEED_CATALOGUE } from '../inventory/catalogue.js';
 import { createShopServices } from '../shopServices.js';
 import { ADDRESS } from '../testing/createTestShop.js';
+import { POSTGRES, scratchPostgresStore } from '../testing/postgresScratch.js';
 import { createPostgresSearch, createPostgresSearchRunner, SEARCH_PROJECTION } from './postgresSearch.js';
 
-const POSTGRES = process.env.EVENTFOLD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function freshStore(): Promise<PostgresEventStore> {
-  const schema = `shop_search_${randomBytes(4).toString('hex')}`;
-  const store = await createPostgresEventStore({ connectionString: POSTGRES, schema });
-  cleanups.push(async () => {
-    await store.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await store.close();
-  });
-  return store;
-}
+const freshStore = (): Promise<PostgresEventStore> => scratchPostgresStore('shop_search', cleanups);
 
 const INJECTIONS = [
   "' OR 1=1 --",
