@@ -40,6 +40,24 @@ async function setup(events = 25) {
   return { timers, store, transport, received, relay, lease };
 }
 
+/** The store with reads counted and an `onAppend` the test fires by hand. */
+function wakingStore(store: EventStore) {
+  const listeners = new Set<() => void>();
+  let reads = 0;
+  const waking = {
+    ...store,
+    readAll: (options?: Parameters<EventStore['readAll']>[0]) => {
+      reads += 1;
+      return store.readAll(options);
+    },
+    onAppend: (listener: () => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return { waking, listeners, reads: () => reads };
+}
+
 const positionsOf = (messages: DeliveredMessage[]) => messages.map((m) => Number((JSON.parse(new TextDecoder().decode(m.body)) as { i: number }).i));
 
 describe('createRelay', () => {
@@ -254,23 +272,11 @@ describe('createRelay', () => {
 
   it('wakes at once on an append through a store with onAppend, and backs its empty polls off up to maxIdleMs', async () => {
     const { store, received, relay, timers } = await setup(0);
-    const listeners = new Set<() => void>();
-    let reads = 0;
-    const waking = {
-      ...store,
-      readAll: (options?: Parameters<EventStore['readAll']>[0]) => {
-        reads += 1;
-        return store.readAll(options);
-      },
-      onAppend: (listener: () => void) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    };
+    const { waking, listeners, reads } = wakingStore(store);
     const r = relay({ store: waking, pollIntervalMs: 10, maxIdleMs: 40 });
     const done = r.start();
     await timers.advance(200);
-    expect(reads).toBeLessThanOrEqual(7); // 0, 20, 60, 100, 140, 180: not every 10 ms
+    expect(reads()).toBeLessThanOrEqual(7); // 0, 20, 60, 100, 140, 180: not every 10 ms
     await store.appendToStream('order-1', [{ type: 'OrderPlaced', data: { i: 0 } }]);
     for (const listener of listeners) listener();
     await timers.flush();
@@ -281,23 +287,11 @@ describe('createRelay', () => {
   });
   it('with gatherMs, appends woken for within the gathering window share one read', async () => {
     const { store, received, relay, timers } = await setup(0);
-    const listeners = new Set<() => void>();
-    let reads = 0;
-    const waking = {
-      ...store,
-      readAll: (options?: Parameters<EventStore['readAll']>[0]) => {
-        reads += 1;
-        return store.readAll(options);
-      },
-      onAppend: (listener: () => void) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    };
+    const { waking, listeners, reads } = wakingStore(store);
     const r = relay({ store: waking, pollIntervalMs: 1_000, maxIdleMs: 1_000, gatherMs: 5 });
     const done = r.start();
     await timers.flush();
-    const readsBefore = reads;
+    const readsBefore = reads();
     for (let i = 0; i < 3; i += 1) {
       await store.appendToStream(`order-${i}`, [{ type: 'OrderPlaced', data: { i } }]);
       for (const listener of listeners) listener();
@@ -306,7 +300,7 @@ describe('createRelay', () => {
     expect(received).toHaveLength(0); // still gathering
     await timers.advance(5);
     expect(positionsOf(received)).toEqual([0, 1, 2]);
-    expect(reads - readsBefore).toBe(1);
+    expect(reads() - readsBefore).toBe(1);
     await r.stop();
     await done;
   });
