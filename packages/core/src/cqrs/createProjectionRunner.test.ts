@@ -239,4 +239,39 @@ describe('projection runner', () => {
     expect(seen).toEqual(['account-a', 'account-b']);
     await runner.stop();
   });
+
+  test('with a store that filters by type, a batch that failed is read again when the runner is started again', async () => {
+    const inner = createInMemoryEventStore();
+    const store = {
+      ...inner,
+      async readAllOfTypes(options: { after?: bigint; maxCount?: number; types: readonly string[] }) {
+        const all = await inner.readAll({ ...(options.after !== undefined ? { after: options.after } : {}) });
+        const matching = all.filter((e) => options.types.includes(e.type));
+        return { events: matching, scannedTo: all.at(-1)?.globalPosition ?? options.after ?? 0n };
+      },
+    };
+    let broken = true;
+    const seen: string[] = [];
+    const projection = defineProjection<null, Deposited>({
+      name: 'typed-retry',
+      handlers: {
+        AccountCredited: (event) => {
+          if (broken) throw new Error('target unavailable');
+          seen.push(event.streamId);
+        },
+      },
+    });
+    const runner = createProjectionRunner({ store, projection, target: createMemoryProjectionTarget(null, inner.checkpoints), pollIntervalMs: 5 });
+    await inner.appendToStream('account-a', [{ type: 'AccountCredited', data: { amount: 1 } }]);
+    await inner.appendToStream('other-1', [{ type: 'SomethingHappened', data: {} }]);
+    await runner.start();
+    await expect(runner.done).rejects.toThrow('target unavailable');
+    broken = false;
+    await runner.stop();
+    await runner.start();
+    for (let i = 0; i < 400 && (await inner.checkpoints.load('typed-retry')) === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(['account-a']);
+    expect(await inner.checkpoints.load('typed-retry')).toBe(1n);
+    await runner.stop();
+  });
 });

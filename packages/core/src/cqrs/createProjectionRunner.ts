@@ -161,7 +161,8 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
     if (typed && typedStore !== undefined) {
       const from = skipTo !== undefined && skipTo > (expected ?? START) ? skipTo : (expected ?? START);
       ({ events, scannedTo } = await typedStore.readAllOfTypes({ after: from, maxCount: size, types: projection.eventTypes }));
-      skipTo = scannedTo;
+      // Events read are skipped past only once applied (below): a batch that fails is read again.
+      if (events.length === 0) skipTo = scannedTo;
     } else events = (await store.readAll({ after: expected ?? START, maxCount: size })).map((e) => upcasters.upcast(e));
     const last = events[events.length - 1];
     if (!last) {
@@ -172,6 +173,7 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
     const relevant = typed ? events : events.filter((e) => handled.has(e.type));
     await target.applyBatch(name, expected, last.globalPosition, (context) => (relevant.length > 0 ? projection.apply(relevant, context) : undefined));
     checkpoint = last.globalPosition;
+    if (scannedTo !== undefined) skipTo = scannedTo;
     progress.advance(scannedTo !== undefined && scannedTo > last.globalPosition ? scannedTo : last.globalPosition);
     options.onBatch?.({ position: last.globalPosition, events: events.length });
     if (projectionBatch.hasSubscribers) {
