@@ -5,8 +5,11 @@
  * removes them afterwards. Target (issue 6): ≥ 300 orders/s placed → terminal with p99 < 500 ms.
  *
  * BENCH_SHOP_DIST_ORDERS (default 1,500) orders per round, BENCH_SHOP_DIST_RATE (default 300) orders/s
- * offered (0 = as fast as 64 placements in flight allow). Service processes get the rest of the
- * environment, so tuning knobs (SHOP_*) pass through.
+ * offered (0 = as fast as 64 placements in flight allow). Each round first drives
+ * BENCH_SHOP_DIST_WARMUP (default 300) orders at up to 100/s and waits for them, unmeasured: the four
+ * processes start cold (module loading, JIT, connection pools, the broker's new topics), and a short
+ * run measured from a cold start is mostly start-up. 0 measures from cold. Service processes get the
+ * rest of the environment, so tuning knobs (SHOP_*) pass through.
  */
 
 import { Agent, request } from 'node:http';
@@ -17,6 +20,7 @@ import type { Measurement, Workload } from '../lib.js';
 const POSTGRES = process.env.EVENTFOLD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ORDERS = Number(process.env.BENCH_SHOP_DIST_ORDERS ?? 1_500);
 const RATE = Number(process.env.BENCH_SHOP_DIST_RATE ?? 300);
+const WARMUP = Number(process.env.BENCH_SHOP_DIST_WARMUP ?? 300);
 
 /**
  * HTTP/1.1 with kept-alive sockets through node:http: the load generator shares the machine with what
@@ -48,7 +52,12 @@ export function httpInjector(baseUrl: string): Injector {
 async function round(transportUrl: string, label: string): Promise<Measurement> {
   const run = await startDistributedRun({ postgresUrl: POSTGRES, transportUrl, prefix: 'bench_dist' });
   try {
-    const result = await driveOrdersThrough(httpInjector(run.url), run.feed, { orders: ORDERS, rate: RATE, timeoutMs: 300_000 });
+    const injector = httpInjector(run.url);
+    if (WARMUP > 0) {
+      const warm = await driveOrdersThrough(injector, run.feed, { orders: WARMUP, rate: Math.min(RATE || 100, 100), timeoutMs: 300_000 });
+      if (warm.unfinished > 0) throw new Error(`${warm.unfinished} of ${WARMUP} warm-up orders did not finish`);
+    }
+    const result = await driveOrdersThrough(injector, run.feed, { orders: ORDERS, rate: RATE, timeoutMs: 300_000 });
     if (result.unfinished > 0) throw new Error(`${result.unfinished} of ${ORDERS} orders did not finish`);
     const { p50, p90, p99, max } = result.latencyMs;
     process.stdout.write(
@@ -63,7 +72,7 @@ async function round(transportUrl: string, label: string): Promise<Measurement> 
 function workload(id: string, label: string, transportUrl: string): Workload {
   return {
     id,
-    description: `${ORDERS} orders at ${RATE || 'max'}/s placed → terminal over HTTP, four processes on PostgreSQL + ${label}`,
+    description: `${ORDERS} orders at ${RATE || 'max'}/s placed → terminal over HTTP (after ${WARMUP} warm-up orders), four processes on PostgreSQL + ${label}`,
     unit: 'orders',
     eventfold: { name: `shop distributed ${label}`, run: () => round(transportUrl, label) },
     anchors: [],
