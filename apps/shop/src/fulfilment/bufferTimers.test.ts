@@ -64,6 +64,36 @@ describe('bufferTimers', () => {
     await timers.close();
   });
 
+  test('holds a schedule for holdMs: settled within it, never written; older, written by the background flush', async () => {
+    const inner = createInMemoryTimerStore();
+    let now = 100_000;
+    const clock = { now: () => new Date(now) };
+    const timers = bufferTimers(inner, { holdMs: 2_000, flushMs: 5, clock });
+    await timers.schedule([timer('answered', 200_000), timer('slow', 200_000)]);
+    await new Promise((r) => setTimeout(r, 30)); // several background flushes, all within the hold
+    expect(inner.all()).toEqual([]);
+    await timers.markFired(['answered']);
+    now += 2_001;
+    for (let i = 0; i < 100 && inner.all().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(inner.all().map((t) => [t.timer.id, t.fired])).toEqual([['slow', false]]);
+    expect(timers.takeWritten('answered')).toBe(true);
+    expect(timers.takeWritten('slow')).toBe(true);
+    await timers.close();
+  });
+
+  test('writes a timer due within the hold at the next flush, and what the runner is about to read on request', async () => {
+    const inner = createInMemoryTimerStore();
+    const now = 100_000;
+    const clock = { now: () => new Date(now) };
+    const timers = bufferTimers(inner, { holdMs: 2_000, flushMs: 60_000, clock });
+    await timers.schedule([timer('retry-soon', now + 500), timer('timeout', now + 30_000)]);
+    await timers.flushGatheredBefore(new Date(now - 1_000));
+    expect(inner.all().map((t) => t.timer.id)).toEqual(['retry-soon']);
+    await timers.flushGatheredBefore(new Date(now));
+    expect(inner.all().map((t) => t.timer.id)).toEqual(['retry-soon', 'timeout']);
+    await timers.close();
+  });
+
   test('rejects a malformed timer at once', async () => {
     const timers = bufferTimers(createInMemoryTimerStore());
     await expect(timers.schedule([{ ...timer('x'), id: '' }])).rejects.toMatchObject({ code: 'EVENTFOLD_INVALID_INPUT' });

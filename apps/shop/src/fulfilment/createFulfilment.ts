@@ -15,10 +15,12 @@ import {
   createSagaRunner,
   defineBinding,
   type EventStore,
+  type GlobalPosition,
   type RecordedEvent,
   type RelayRoute,
   type SagaOperator,
   type SagaRunner,
+  START,
   sagaCommandRoute,
   sagaStreamId,
   type TimerStore,
@@ -76,26 +78,56 @@ const NOT_FOR_THE_RUNNER = '$FulfilmentInputDeliveredByConsumer';
 /**
  * The log as the runner sees it: starts and replies are delivered by the consumers, so the runner
  * must not handle them a second time; it only needs the saga log's timer entries, and of those only
- * the ones this process has not written already.
+ * the ones this process has not written (or settled) already.
+ *
+ * It sees an entry only once the entry is as old as the buffer's hold: by then this process has either
+ * settled that timer unwritten or written it, so the runner writes only what a crash (or another
+ * process) left behind, and its checkpoint trails the log by the hold. "As old" is by the entry's
+ * `occurredAt` or by when this view first read it, whichever is earlier, so a writer whose clock runs
+ * ahead delays an entry by at most one hold. Entries read but not yet old enough are kept here, not
+ * read again every poll.
  */
-function timerView(store: EventStore, buffered: BufferedTimers): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
+function timerView(store: EventStore, buffered: BufferedTimers, clock: Clock): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
   const prefix = sagaStreamId(FULFILMENT_SAGA, '');
   const typed = (store as Partial<Pick<PostgresEventStore, 'readAllOfTypes'>>).readAllOfTypes?.bind(store);
   const skip = (e: RecordedEvent) =>
     e.streamId.startsWith(prefix)
       ? e.type === 'SagaTimerScheduled' && buffered.takeWritten((e.data as { timerId: string }).timerId)
       : FULFILMENT_INPUTS.has(e.type);
+  /** Read past `after` up to `readTo`, not yet handed to the runner, each with the (local) time it was first read. */
+  let tail: { after: GlobalPosition; readTo: GlobalPosition; events: { event: RecordedEvent; seenAt: number }[] } | undefined;
   return {
     readStream: (streamId, options) => store.readStream(streamId, options),
     appendToStream: (streamId, events, options) => store.appendToStream(streamId, events, options),
     checkpoints: store.checkpoints,
     async readAll(options) {
-      // Timers the reply path gathered are written first; those the runner then need not write again.
-      await buffered.flush();
-      // The runner needs only the timer entries: a store that filters by type in the database (PostgreSQL)
-      // sends just those, not every event of every context every poll.
-      const events = typed ? (await typed({ ...options, types: ['SagaTimerScheduled'] })).events : await store.readAll(options);
-      return events.map((e) => (skip(e) ? { ...e, type: NOT_FOR_THE_RUNNER } : e));
+      const after = options?.after ?? START;
+      const maxCount = options?.maxCount ?? 500;
+      const now = clock.now().getTime();
+      // The runner moved on (it checkpointed what it got) or started over elsewhere (a restart, a reset).
+      if (tail !== undefined && after !== tail.after) {
+        if (after > tail.after && after <= tail.readTo) {
+          tail.events = tail.events.filter((e) => e.event.globalPosition > after);
+          tail.after = after;
+        } else tail = undefined;
+      }
+      tail ??= { after, readTo: after, events: [] };
+      // Timers the reply path gathered are written first (half a hold of slack: an entry's schedule is
+      // gathered just after its append commits); those the runner then need not write again.
+      await buffered.flushGatheredBefore(new Date(now - buffered.holdMs / 2));
+      if (tail.events.length < maxCount) {
+        // Only the timer entries: a store that filters by type in the database (PostgreSQL) sends just
+        // those, not every event of every context every poll.
+        const read = typed
+          ? await typed({ after: tail.readTo, maxCount, types: ['SagaTimerScheduled'] })
+          : { events: await store.readAll({ after: tail.readTo, maxCount }), scannedTo: undefined };
+        for (const event of read.events) tail.events.push({ event, seenAt: now });
+        tail.readTo = read.scannedTo ?? read.events[read.events.length - 1]?.globalPosition ?? tail.readTo;
+      }
+      const ripe = now - buffered.holdMs;
+      const young = tail.events.findIndex((e) => Math.min(e.event.occurredAt.getTime(), e.seenAt) > ripe);
+      const given = tail.events.slice(0, Math.min(young < 0 ? tail.events.length : young, maxCount));
+      return given.map(({ event: e }) => (skip(e) ? { ...e, type: NOT_FOR_THE_RUNNER } : e));
     },
   };
 }
@@ -108,9 +140,9 @@ function timerView(store: EventStore, buffered: BufferedTimers): Pick<EventStore
 export async function createFulfilment(options: FulfilmentOptions): Promise<Fulfilment> {
   const { store, clock } = options;
   const timers = await timerStoreFor(options.config, store, clock);
-  const buffered = bufferTimers(timers, options.onError ? { onError: options.onError } : {});
+  const buffered = bufferTimers(timers, { clock, ...(options.onError ? { onError: options.onError } : {}) });
   const runner = createSagaRunner({
-    store: timerView(store, buffered),
+    store: timerView(store, buffered, clock),
     saga: fulfilmentSaga,
     timers,
     clock,
