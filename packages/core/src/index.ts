@@ -227,7 +227,7 @@ export {
   type SagaNeedsAttentionMessage,
   type SagaTransitionMessage,
 } from './sagas/sagaDiagnostics.js';
-export { createSagaEngine, type LoadedSaga, type SagaEngine, type SagaEngineOptions, toSagaLogEvents } from './sagas/sagaEngine.js';
+export { createSagaEngine, type LoadedSaga, type SagaEngine, type SagaEngineOptions, schedulesTimer, timersOf, toSagaLogEvents } from './sagas/sagaEngine.js';
 export { SagaNotFoundError, SagaStateError } from './sagas/sagaErrors.js';
 export {
   isSagaLogEvent,

@@ -3,8 +3,8 @@
  * integration events on the saga's consumers and go straight to a saga engine (the saga log is
  * their inbox: each input's message id is recorded, so a redelivery changes nothing); that engine's
  * timer writes are gathered (`bufferTimers`). The saga runner keeps the durable timers: it fires due
- * timeouts and retries, and writes any timer a crash left unwritten from the `SagaTimerScheduled`
- * entries in the log. Commands leave through the relay (`fulfilmentCommandRoute`); the operator API
+ * timeouts and retries, and writes any timer a crash left unwritten from the log (a command's
+ * `timeout`, a retry's `SagaTimerScheduled`). Commands leave through the relay (`fulfilmentCommandRoute`); the operator API
  * reads and repairs saga instances.
  */
 import {
@@ -24,6 +24,7 @@ import {
   sagaCommandRoute,
   sagaStreamId,
   type TimerStore,
+  timersOf,
 } from '@eventfold/core';
 import type { PostgresEventStore } from '@eventfold/postgres';
 import type { SqliteEventStore } from '@eventfold/sqlite';
@@ -74,6 +75,8 @@ async function timerStoreFor(config: Pick<ShopConfig, 'store'>, store: EventStor
 }
 
 const NOT_FOR_THE_RUNNER = '$FulfilmentInputDeliveredByConsumer';
+/** The saga log entries that can schedule a timer: a command with its timeout, a retry. */
+const TIMER_ENTRIES = ['SagaCommandIssued', 'SagaTimerScheduled'];
 
 /**
  * The log as the runner sees it: starts and replies are delivered by the consumers, so the runner
@@ -90,10 +93,12 @@ const NOT_FOR_THE_RUNNER = '$FulfilmentInputDeliveredByConsumer';
 function timerView(store: EventStore, buffered: BufferedTimers, clock: Clock): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
   const prefix = sagaStreamId(FULFILMENT_SAGA, '');
   const typed = (store as Partial<Pick<PostgresEventStore, 'readAllOfTypes'>>).readAllOfTypes?.bind(store);
-  const skip = (e: RecordedEvent) =>
-    e.streamId.startsWith(prefix)
-      ? e.type === 'SagaTimerScheduled' && buffered.takeWritten((e.data as { timerId: string }).timerId)
-      : FULFILMENT_INPUTS.has(e.type);
+  const skip = (e: RecordedEvent) => {
+    if (!e.streamId.startsWith(prefix)) return FULFILMENT_INPUTS.has(e.type);
+    // A saga log entry matters to the runner only when it schedules a timer this process did not write (or settle).
+    const timer = timersOf(FULFILMENT_SAGA, [e])[0];
+    return timer === undefined || buffered.takeWritten(timer.id);
+  };
   /** Read past `after` up to `readTo`, not yet handed to the runner, each with the (local) time it was first read. */
   let tail: { after: GlobalPosition; readTo: GlobalPosition; events: { event: RecordedEvent; seenAt: number }[] } | undefined;
   return {
@@ -119,7 +124,7 @@ function timerView(store: EventStore, buffered: BufferedTimers, clock: Clock): P
         // Only the timer entries: a store that filters by type in the database (PostgreSQL) sends just
         // those, not every event of every context every poll.
         const read = typed
-          ? await typed({ after: tail.readTo, maxCount, types: ['SagaTimerScheduled'] })
+          ? await typed({ after: tail.readTo, maxCount, types: TIMER_ENTRIES })
           : { events: await store.readAll({ after: tail.readTo, maxCount }), scannedTo: undefined };
         for (const event of read.events) tail.events.push({ event, seenAt: now });
         tail.readTo = read.scannedTo ?? read.events[read.events.length - 1]?.globalPosition ?? tail.readTo;

@@ -30,13 +30,10 @@ describe('order fulfilment, orchestrated', () => {
     expect(await sagaTypes(shop, 'o1')).toEqual([
       'SagaStarted',
       'SagaCommandIssued:ChargePayment',
-      'SagaTimerScheduled',
       'SagaStepSucceeded',
       'SagaCommandIssued:ReserveStock',
-      'SagaTimerScheduled',
       'SagaStepSucceeded',
       'SagaCommandIssued:ShipOrder',
-      'SagaTimerScheduled',
       'SagaStepSucceeded',
       'SagaCommandIssued:CapturePayment',
       'SagaCommandIssued:CommitStock',

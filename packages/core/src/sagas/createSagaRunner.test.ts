@@ -25,17 +25,15 @@ describe('createSagaRunner', () => {
     const requested = await store.appendToStream('trip-t1', [trip('TripRequested')]);
     const r = runner();
     await r.drain();
-    expect(await types(store)).toEqual(['SagaStarted', 'SagaCommandIssued', 'SagaTimerScheduled']);
+    expect(await types(store)).toEqual(['SagaStarted', 'SagaCommandIssued']);
     await store.appendToStream('airline-t1', [trip('FlightBooked')]);
     await r.drain();
     const log = await store.readStream(sagaStreamId('Trip', 't1'));
-    expect(log.map((e) => e.type)).toEqual([
-      'SagaStarted',
-      'SagaCommandIssued',
-      'SagaTimerScheduled',
-      'SagaStepSucceeded',
-      'SagaCommandIssued',
-      'SagaTimerScheduled',
+    expect(log.map((e) => e.type)).toEqual(['SagaStarted', 'SagaCommandIssued', 'SagaStepSucceeded', 'SagaCommandIssued']);
+    // Each command carries its step's timeout (the durable timer written beside it).
+    expect(log.filter((e) => e.type === 'SagaCommandIssued').map((e) => typeof (e.data as { timeout?: { timerId: string } }).timeout?.timerId)).toEqual([
+      'string',
+      'string',
     ]);
     // The whole log shares the flow's correlation id (the start event's id); each entry names its input.
     const [start] = await store.readStream('trip-t1');
@@ -73,13 +71,19 @@ describe('createSagaRunner', () => {
     const second = runner();
     await second.drain();
     expect(await types(store, 't2')).toContain('SagaCompleted');
-    const lateTimer = (await store.readStream(sagaStreamId('Trip', 't2'))).find((e) => e.type === 'SagaTimerScheduled');
+    const lateTimer = (await store.readStream(sagaStreamId('Trip', 't2'))).find((e) => e.type === 'SagaCommandIssued');
     const t2Before = await types(store, 't2');
     clock.advance(10_000);
     const third = runner();
     await third.drain();
     expect(await types(store, 't1')).toContain('SagaStepExpired');
-    await third.engine.fire({ id: (lateTimer!.data as { timerId: string }).timerId, owner: 'saga:Trip', key: 't2', dueAt: clock.now(), payload: null });
+    await third.engine.fire({
+      id: (lateTimer!.data as { timeout: { timerId: string } }).timeout.timerId,
+      owner: 'saga:Trip',
+      key: 't2',
+      dueAt: clock.now(),
+      payload: null,
+    });
     expect(await types(store, 't2')).toEqual(t2Before);
   });
 
@@ -92,15 +96,8 @@ describe('createSagaRunner', () => {
     await createSagaRunner({ store, saga: tripSaga, timers, clock, concurrency: 4, batchSize: 7 }).drain();
     for (const id of ids) {
       const log = await types(store, id);
-      expect(log.slice(0, 6), id).toEqual([
-        'SagaStarted',
-        'SagaCommandIssued',
-        'SagaTimerScheduled',
-        'SagaStepSucceeded',
-        'SagaCommandIssued',
-        'SagaTimerScheduled',
-      ]);
-      expect(log[6], id).toBe(Number(id.slice(1)) % 2 === 0 ? 'SagaStepSucceeded' : 'SagaStepFailed');
+      expect(log.slice(0, 4), id).toEqual(['SagaStarted', 'SagaCommandIssued', 'SagaStepSucceeded', 'SagaCommandIssued']);
+      expect(log[4], id).toBe(Number(id.slice(1)) % 2 === 0 ? 'SagaStepSucceeded' : 'SagaStepFailed');
     }
     expect(() => createSagaRunner({ store, saga: tripSaga, timers, concurrency: 0 })).toThrow(expect.objectContaining({ path: 'concurrency' }));
   });
@@ -130,7 +127,6 @@ describe('createSagaRunner', () => {
     expect(seen.map((m) => `${m.type}/${m.status}`)).toEqual([
       'SagaStarted/Running',
       'SagaCommandIssued/Running',
-      'SagaTimerScheduled/Running',
       'SagaStepFailed/Compensating',
       'SagaCompensated/Compensated',
     ]);
@@ -143,7 +139,7 @@ describe('createSagaRunner', () => {
     const operator = createSagaOperator({ store, saga: tripSaga, timers, clock });
     const status = await operator.status('t1');
     expect(status.state.status).toBe('Running');
-    expect(status.history.map((h) => h.type)).toEqual(['SagaStarted', 'SagaCommandIssued', 'SagaTimerScheduled']);
+    expect(status.history.map((h) => h.type)).toEqual(['SagaStarted', 'SagaCommandIssued']);
     await expect(operator.status('nope')).rejects.toMatchObject({ code: 'EVENTFOLD_SAGA_NOT_FOUND' });
   });
 });

@@ -50,6 +50,9 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     const ctx = { sagaId: sagaId(), step: name, attempt };
     const command: SagaCommand =
       phase === 'action' ? s.action(current.data as never, ctx) : (s.compensation as NonNullable<AnyStep['compensation']>).action(current.data as never, ctx);
+    // A compensation that expects no reply is done once its command is out: nothing to time out.
+    const fireAndForget = phase === 'compensation' && Object.keys(s.compensation?.replies ?? {}).length === 0;
+    const timeoutMs = fireAndForget ? undefined : phase === 'action' ? s.timeoutMs : s.compensation?.timeoutMs;
     emit('SagaCommandIssued', {
       saga,
       sagaId: sagaId(),
@@ -59,21 +62,29 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
       phase,
       attempt,
       command: { type: command.type, data: command.data, to: command.to ?? null },
+      ...(timeoutMs === undefined
+        ? {}
+        : {
+            timeout: {
+              timerId: timerIdFor('timeout', name, phase, attempt),
+              dueAt: new Date(context.now.getTime() + timeoutMs).toISOString(),
+            },
+          }),
     });
-    const timeoutMs = phase === 'action' ? s.timeoutMs : s.compensation?.timeoutMs;
-    if (phase === 'compensation' && Object.keys(s.compensation?.replies ?? {}).length === 0) {
+    if (fireAndForget) {
       emit('SagaCompensationSucceeded', { step: name, replyType: null });
       compensateNext();
-      return;
     }
-    if (timeoutMs !== undefined) schedule('timeout', name, phase, attempt, timeoutMs);
   };
 
-  const schedule = (purpose: 'timeout' | 'retry', name: string, phase: SagaPhase, attempt: number, afterMs: number) => {
+  const timerIdFor = (purpose: 'timeout' | 'retry', name: string, phase: SagaPhase, attempt: number) =>
+    deterministicIdAfter(current.anchor, context.streamId, 'timer', purpose, name, phase, String(attempt));
+
+  const schedule = (purpose: 'retry', name: string, phase: SagaPhase, attempt: number, afterMs: number) => {
     emit('SagaTimerScheduled', {
       saga,
       sagaId: sagaId(),
-      timerId: deterministicIdAfter(current.anchor, context.streamId, 'timer', purpose, name, phase, String(attempt)),
+      timerId: timerIdFor(purpose, name, phase, attempt),
       dueAt: new Date(context.now.getTime() + afterMs).toISOString(),
       purpose,
       step: name,

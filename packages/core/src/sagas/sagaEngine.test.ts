@@ -55,8 +55,49 @@ describe('createSagaEngine', () => {
     await engine().apply('t1', { kind: 'start', id: start, event: trip('TripRequested') });
     await engine().apply('t1', reply('FlightBooked'));
     const log = await store.readStream(sagaStreamId('Trip', 't1'));
-    expect(log.length).toBeGreaterThan(4);
+    expect(log.map((e) => e.type)).toEqual(['SagaStarted', 'SagaCommandIssued', 'SagaStepSucceeded', 'SagaCommandIssued']);
     for (const event of log) expect(event.eventId.slice(0, 13)).toBe(start.slice(0, 13));
+    const issued = log.filter((e) => e.type === 'SagaCommandIssued').map((e) => e.data as { commandId: string; timeout: { timerId: string } });
+    for (const { commandId, timeout } of issued) {
+      expect(commandId.slice(0, 13)).toBe(start.slice(0, 13));
+      expect(timeout.timerId.slice(0, 13)).toBe(start.slice(0, 13));
+    }
+  });
+
+  test('a log written before timeouts moved onto the command (a SagaTimerScheduled entry of its own) folds the same, and its timeout fires', async () => {
+    const { store, engine } = setup();
+    const streamId = sagaStreamId('Trip', 't1');
+    const start = uuidv7();
+    const timerId = deterministicIdAfter(start, streamId, 'timer', 'timeout', 'flight', 'action', '1');
+    await store.appendToStream(streamId, [
+      { type: 'SagaStarted', data: { saga: 'Trip', sagaId: 't1', data: { tripId: 't1' } }, causationId: start },
+      {
+        type: 'SagaCommandIssued',
+        data: {
+          saga: 'Trip',
+          sagaId: 't1',
+          commandId: deterministicIdAfter(start, streamId, 'command', 'flight', 'action', '1'),
+          idempotencyKey: 'Trip:t1:flight:action',
+          step: 'flight',
+          phase: 'action',
+          attempt: 1,
+          command: { type: 'BookFlight', data: { tripId: 't1' }, to: null },
+        },
+        causationId: start,
+      },
+      {
+        type: 'SagaTimerScheduled',
+        data: { saga: 'Trip', sagaId: 't1', timerId, dueAt: '2026-01-01T00:00:05.000Z', purpose: 'timeout', step: 'flight', phase: 'action', attempt: 1 },
+        causationId: start,
+      },
+    ]);
+    const e = engine();
+    const loaded = await e.load('t1');
+    expect(loaded.state).toMatchObject({ status: 'Running', step: 'flight', awaiting: true, timeoutTimerId: timerId });
+    const [entry] = (await store.readStream(streamId)).filter((x) => x.type === 'SagaTimerScheduled');
+    expect(e.instanceOf(entry!)).toBe('t1');
+    await e.fire({ id: timerId, owner: 'saga:Trip', key: 't1', dueAt: new Date('2026-01-01T00:00:05.000Z'), payload: { sagaId: 't1' } });
+    expect((await store.readStream(streamId)).map((x) => x.type).slice(3, 4)).toEqual(['SagaStepExpired']);
   });
 
   test("a step's success records the saga's data only when the reply changed it", async () => {
@@ -96,10 +137,10 @@ describe('createSagaEngine', () => {
     expect((await a.apply('t1', flight)).appended).toEqual([]);
     // A new reply to a is decided on the whole log: the hotel step is what it answers.
     const hotel = await a.apply('t1', reply('HotelBooked'));
-    expect(hotel.appended.map((e) => e.type)).toEqual(['SagaStepSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
+    expect(hotel.appended.map((e) => e.type)).toEqual(['SagaStepSucceeded', 'SagaCommandIssued']);
     expect(hotel.state.succeeded).toEqual(['flight', 'hotel']);
     const log = (await store.readStream(sagaStreamId('Trip', 't1'))).map((e) => e.type);
-    expect(log).toEqual([...afterB, 'SagaStepSucceeded', 'SagaCommandIssued', 'SagaTimerScheduled']);
+    expect(log).toEqual([...afterB, 'SagaStepSucceeded', 'SagaCommandIssued']);
   });
 
   test('a start delivered again to an engine that has not seen the instance changes nothing', async () => {

@@ -52,12 +52,24 @@ export function toSagaLogEvents(events: readonly RecordedEvent[]): CausedSagaLog
   return events.filter(isSagaLogEvent).map((e) => ({ type: e.type, data: e.data, causationId: e.causationId }) as CausedSagaLogEvent);
 }
 
+/** Whether a saga log event schedules a timer: a retry's `SagaTimerScheduled`, or a command issued with its timeout. */
+export function schedulesTimer(event: { type: string; data: unknown }): boolean {
+  return event.type === 'SagaTimerScheduled' || (event.type === 'SagaCommandIssued' && (event.data as { timeout?: unknown }).timeout !== undefined);
+}
+
+/** The durable timers saga log events schedule (`SagaTimerScheduled`, and `SagaCommandIssued.timeout`). */
 export function timersOf(sagaName: string, events: readonly { type: string; data: unknown }[]): DurableTimer[] {
   const timers: DurableTimer[] = [];
+  const owner = `saga:${sagaName}`;
   for (const event of events) {
-    if (event.type !== 'SagaTimerScheduled') continue;
-    const data = event.data as { timerId: string; sagaId: string; dueAt: string };
-    timers.push({ id: data.timerId, owner: `saga:${sagaName}`, key: data.sagaId, dueAt: new Date(data.dueAt), payload: { sagaId: data.sagaId } });
+    if (event.type === 'SagaTimerScheduled') {
+      const data = event.data as { timerId: string; sagaId: string; dueAt: string };
+      timers.push({ id: data.timerId, owner, key: data.sagaId, dueAt: new Date(data.dueAt), payload: { sagaId: data.sagaId } });
+    } else if (event.type === 'SagaCommandIssued') {
+      const data = event.data as { sagaId: string; timeout?: { timerId: string; dueAt: string } };
+      if (data.timeout !== undefined)
+        timers.push({ id: data.timeout.timerId, owner, key: data.sagaId, dueAt: new Date(data.timeout.dueAt), payload: { sagaId: data.sagaId } });
+    }
   }
   return timers;
 }
@@ -163,7 +175,7 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
   };
 
   const instanceOf = (event: RecordedEvent): string | undefined => {
-    if (event.streamId.startsWith(prefix)) return event.type === 'SagaTimerScheduled' ? event.streamId.slice(prefix.length) : undefined;
+    if (event.streamId.startsWith(prefix)) return schedulesTimer(event) ? event.streamId.slice(prefix.length) : undefined;
     if (saga.startTypes.has(event.type))
       return (saga.startedBy[event.type] as ((e: RecordedEvent) => { sagaId: string } | undefined) | undefined)?.(event)?.sagaId;
     if (saga.replyTypes.has(event.type)) return saga.associate(event);
@@ -177,7 +189,8 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
     instanceOf,
     async handleLogEvent(event) {
       if (event.streamId.startsWith(prefix)) {
-        if (event.type === 'SagaTimerScheduled') await timers.schedule(timersOf(saga.name, [event]));
+        const scheduled = timersOf(saga.name, [event]);
+        if (scheduled.length > 0) await timers.schedule(scheduled);
         return;
       }
       if (saga.startTypes.has(event.type)) {

@@ -37,8 +37,15 @@ export interface SagaCommandIssuedData {
   phase: SagaPhase;
   attempt: number;
   command: { type: string; data: JsonValue; to: string | null };
+  /**
+   * The step's timeout, when it has one: the durable timer that fires if no reply comes first. Kept
+   * on the command rather than in a `SagaTimerScheduled` entry of its own (logs written before that
+   * have one, and still fold the same).
+   */
+  timeout?: { timerId: string; dueAt: string };
 }
 
+/** A retry's timer (and, in logs written before timeouts moved onto `SagaCommandIssued`, a timeout's). */
 export interface SagaTimerScheduledData {
   saga: string;
   sagaId: string;

@@ -68,7 +68,7 @@ export function evolveSaga(state: SagaState, event: CausedSagaLogEvent): SagaSta
       const { phase, step, attempt } = event.data;
       if (phase === 'completion') return next;
       const same = step === state.step && phase === state.phase;
-      return { ...next, ...settle, step, phase, attempt, tries: same ? state.tries + 1 : 1, awaiting: true };
+      return { ...next, ...settle, step, phase, attempt, tries: same ? state.tries + 1 : 1, awaiting: true, timeoutTimerId: event.data.timeout?.timerId };
     }
     case 'SagaTimerScheduled':
       return event.data.purpose === 'timeout' ? { ...next, timeoutTimerId: event.data.timerId } : { ...next, retryTimerId: event.data.timerId };

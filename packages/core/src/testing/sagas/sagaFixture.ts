@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { decideSaga, type SagaInput } from '../../sagas/decideSaga.js';
 import type { SagaDefinition, SagaInputEvent } from '../../sagas/defineSaga.js';
 import { deterministicId } from '../../sagas/deterministicId.js';
+import { timersOf } from '../../sagas/sagaEngine.js';
 import type { SagaCommandIssuedData, SagaLogEvent, SagaPhase, SagaStatus } from '../../sagas/sagaLog.js';
 import { sagaStreamId } from '../../sagas/sagaLog.js';
 import { evolveSaga, initialSagaState, type SagaState } from '../../sagas/sagaState.js';
@@ -68,7 +69,7 @@ export function sagaFixture(definition: SagaDefinition<any, any>, options: SagaF
     const events = decideSaga(saga, run.state, input, { streamId: sagaStreamId(definition.name, sagaId), now: new Date(run.now), random });
     for (const event of events) {
       run.state = evolveSaga(run.state, { ...event, causationId: input.id });
-      if (event.type === 'SagaTimerScheduled') run.timers.push({ id: event.data.timerId, dueAt: Date.parse(event.data.dueAt) });
+      for (const timer of timersOf(definition.name, [event])) run.timers.push({ id: timer.id, dueAt: timer.dueAt.getTime() });
     }
     return events;
   };

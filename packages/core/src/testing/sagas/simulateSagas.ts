@@ -87,7 +87,7 @@ export async function simulateSagas(options: SimulationOptions): Promise<Simulat
   const store = createInMemoryEventStore({ clock });
   const timers = createInMemoryTimerStore(); // a database table: survives crashes
   // The process may also die right after appending to a saga log, before writing that append's timers:
-  // then only the runner's second look at the log (SagaTimerScheduled events) schedules them.
+  // then only the runner's second look at the log (timers on SagaCommandIssued and SagaTimerScheduled entries) schedules them.
   const crashingTimers = {
     ...timers,
     async schedule(list: Parameters<typeof timers.schedule>[0]) {

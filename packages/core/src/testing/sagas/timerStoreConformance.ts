@@ -96,7 +96,6 @@ export function describeTimerStoreConformance(name: string, options: TimerStoreC
       expect(log).toEqual([
         'SagaStarted',
         'SagaCommandIssued',
-        'SagaTimerScheduled',
         'SagaStepExpired',
         'SagaStepFailed',
         'SagaCommandIssued',
