@@ -72,11 +72,11 @@ describe('grouped appends', () => {
     expect((elsewhere as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventError);
     expect(fresh2).toMatchObject({ status: 'fulfilled', value: { nextExpectedVersion: 1 } });
     expect([pairA, pairB].map((o) => (o as PromiseFulfilledResult<{ nextExpectedVersion: number }>).value.nextExpectedVersion).sort()).toEqual([1, 2]);
-    const log = await store.readAll();
-    expect(log.filter((e) => e.streamId === 'pair').map((e) => e.streamPosition)).toEqual([1, 2]);
-    expect(log.filter((e) => e.streamId === 'versioned')).toHaveLength(1);
-    expect(log.filter((e) => e.streamId === 'elsewhere')).toHaveLength(0);
-    expect(log.filter((e) => e.eventId === replayId)).toHaveLength(1);
+    // Per stream (readStream has no horizon: what committed is there; the global log may lag a moment).
+    expect((await store.readStream('pair')).map((e) => e.streamPosition)).toEqual([1, 2]);
+    expect(await store.readStream('versioned')).toHaveLength(1);
+    expect(await store.readStream('elsewhere')).toHaveLength(0);
+    expect((await store.readStream('replayed')).filter((e) => e.eventId === replayId)).toHaveLength(1);
   });
 
   it('groupAppends: false writes each append on its own', async () => {

@@ -21,8 +21,18 @@
  *
  * The statement's snapshot and pg_current_snapshot() are the same (READ COMMITTED, one statement).
  * `$events` is the events table's oid, bound as a parameter.
+ *
+ * Doubt makes one statement's horizon lower than an earlier statement's could be (a transaction of
+ * another schema that ended between the snapshot and the lock read counts as a writer). A horizon stays
+ * true once computed — every writer below it had ended, so later snapshots see all it let through — so
+ * each store passes the highest it has seen (`floorParam`, an xid8 as text) and takes the greater: reads
+ * of one store never see less of the log than an earlier read or `headPosition()` showed.
+ *
+ * `horizon.doubt` tells that the horizon was set by a transaction that had ended by the time the
+ * statement looked (not a writer still running): the next statement's snapshot no longer has it, so the
+ * reader may simply ask again and see what committed up to now, its own appends included.
  */
-export function visibleHorizonCte(eventsOidParam: string): string {
+export function visibleHorizonCte(eventsOidParam: string, floorParam: string): string {
   return `locks AS MATERIALIZED (
       SELECT locktype, relation, virtualtransaction, transactionid::text::bigint AS xid32, mode, granted
       FROM pg_locks WHERE locktype IN ('transactionid', 'relation')),
@@ -36,9 +46,11 @@ export function visibleHorizonCte(eventsOidParam: string): string {
           AND NOT EXISTS (
             SELECT 1 FROM locks w WHERE w.locktype = 'relation' AND w.relation = ${eventsOidParam}::oid
               AND w.virtualtransaction = r.virtualtransaction))),
+    bound AS MATERIALIZED (
+      SELECT min(x) AS x FROM snap, pg_snapshot_xip(snap.s) AS x
+      WHERE x NOT IN (SELECT i.x FROM idle_xids i WHERE i.status = 'in progress')),
     horizon AS MATERIALIZED (
-      SELECT least(pg_snapshot_xmax(snap.s), (
-        SELECT min(x) FROM pg_snapshot_xip(snap.s) AS x
-        WHERE x NOT IN (SELECT i.x FROM idle_xids i WHERE i.status = 'in progress'))) AS h
-      FROM snap)`;
+      SELECT greatest(${floorParam}::text::xid8, least(pg_snapshot_xmax(snap.s), bound.x)) AS h,
+        coalesce(bound.x >= ${floorParam}::text::xid8 AND pg_xact_status(bound.x) <> 'in progress', false) AS doubt
+      FROM snap, bound)`;
 }

@@ -30,7 +30,7 @@ describe('PostgreSQL projections', () => {
         if (fail && ++seen === 2) throw new Error('disk full');
       },
     });
-    await store.appendToStream('account-a', credits([1, 2, 3]));
+    await untilVisible(store, (await store.appendToStream('account-a', credits([1, 2, 3]))).globalPosition);
     await createPostgresProjectionRunner(store, projection, { batchSize: 100 }).catchUp();
     const checkpoint = await store.checkpoints.load('balances');
     await untilVisible(store, (await store.appendToStream('account-a', credits([10, 20, 30]))).globalPosition);
