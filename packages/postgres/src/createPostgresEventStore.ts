@@ -160,21 +160,21 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   };
 
   const sql = {
-    // Each read also returns one info row: the horizon it used and whether it was set by doubt.
+    // Each read also returns one info row: the horizon it used (it raises the store's floor).
     readAll: `WITH ${visibleHorizonCte('$4', '$5')}
-      (SELECT ${EVENT_COLUMNS}, NULL::text AS horizon, NULL::boolean AS doubt FROM ${s}.events, horizon
+      (SELECT ${EVENT_COLUMNS}, NULL::text AS horizon FROM ${s}.events, horizon
       WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
         AND transaction_id < horizon.h
       ORDER BY transaction_id, global_position LIMIT $3)
       UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, horizon.h::text, horizon.doubt FROM horizon`,
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, horizon.h::text FROM horizon`,
     head: `WITH ${visibleHorizonCte('$1', '$2')}
-      (SELECT transaction_id::text AS txid, global_position::text AS position, NULL::text AS horizon, NULL::boolean AS doubt
+      (SELECT transaction_id::text AS txid, global_position::text AS position, NULL::text AS horizon
       FROM ${s}.events, horizon
       WHERE transaction_id < horizon.h
       ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
       UNION ALL
-      SELECT NULL, NULL, horizon.h::text, horizon.doubt FROM horizon`,
+      SELECT NULL, NULL, horizon.h::text FROM horizon`,
     // The matching events, and (a second row set) the last event below the horizon: how far the log is final.
     readTyped: `WITH ${visibleHorizonCte('$4', '$6')},
       matched AS MATERIALIZED (
@@ -186,11 +186,11 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
         SELECT transaction_id::text AS txid, global_position FROM ${s}.events, horizon
         WHERE transaction_id < horizon.h
         ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
-      SELECT matched.*, false AS is_head, NULL::text AS horizon, NULL::boolean AS doubt FROM matched
+      SELECT matched.*, false AS is_head, NULL::text AS horizon FROM matched
       UNION ALL
-      SELECT global_position, txid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, NULL, NULL FROM head
+      SELECT global_position, txid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, NULL FROM head
       UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, horizon.h::text, horizon.doubt FROM horizon`,
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, horizon.h::text FROM horizon`,
     version: `SELECT coalesce(max(stream_position), 0)::text AS v FROM ${s}.events WHERE stream_id = $1`,
     loadCheckpoint: `SELECT position::text AS position FROM ${s}.checkpoints WHERE name = $1`,
   };
@@ -198,33 +198,23 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   /** The highest horizon a read of this store has seen (xid8): later reads never go below it (visibleHorizon.ts). */
   let horizonFloor = 0n;
 
-  /**
-   * Runs a horizon-bounded read. Its info row (horizon set: `horizon` not null) raises the floor; when
-   * the horizon was set by a transaction that had already ended (doubt), the read is asked again — at
-   * most twice — so a read after an append sees it unless a writer that is really still running holds
-   * the log back.
-   */
-  async function horizonRead<R extends { horizon: string | null; doubt: boolean | null }>(
-    db: Queryable,
-    config: { name: string; text: string; values: () => unknown[] },
-  ): Promise<R[]> {
-    for (let attempt = 1; ; attempt++) {
-      const rows = await query<R>(db, { name: config.name, text: config.text, values: config.values() });
-      const info = rows.find((r) => r.horizon !== null);
-      if (info !== undefined) {
-        const h = BigInt(info.horizon as string);
-        if (h > horizonFloor) horizonFloor = h;
-      }
-      if (info?.doubt !== true || attempt >= 3) return rows.filter((r) => r.horizon === null);
+  /** Runs a horizon-bounded read: its info row (the one with `horizon` set) raises the floor; the other rows are the result. */
+  async function horizonRead<R extends { horizon: string | null }>(db: Queryable, config: { name: string; text: string; values: unknown[] }): Promise<R[]> {
+    const rows = await query<R>(db, config);
+    const info = rows.find((r) => r.horizon !== null);
+    if (info !== undefined) {
+      const h = BigInt(info.horizon as string);
+      if (h > horizonFloor) horizonFloor = h;
     }
+    return rows.filter((r) => r.horizon === null);
   }
 
   async function readAllFrom(db: Queryable, opts: ReadAllOptions): Promise<RecordedEvent[]> {
     const { transactionId, position } = decodePosition(opts.after ?? START);
-    const rows = await horizonRead<EventRow & { horizon: string | null; doubt: boolean | null }>(db, {
+    const rows = await horizonRead<EventRow & { horizon: string | null }>(db, {
       name: `eventfold.readAll.${schema}`,
       text: sql.readAll,
-      values: () => [transactionId, position, opts.maxCount ?? 1000, eventsOid, horizonFloor.toString()],
+      values: [transactionId, position, opts.maxCount ?? 1000, eventsOid, horizonFloor.toString()],
     });
     const events = rows.map(toRecordedEvent);
     // UNION ALL keeps each branch's order in practice; sorting an ordered list costs one pass.
@@ -236,10 +226,10 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     const after = opts.after ?? START;
     const { transactionId, position } = decodePosition(after);
     const maxCount = opts.maxCount ?? 1000;
-    const rows = await horizonRead<EventRow & { is_head: boolean; horizon: string | null; doubt: boolean | null }>(db, {
+    const rows = await horizonRead<EventRow & { is_head: boolean; horizon: string | null }>(db, {
       name: `eventfold.readTyped.${schema}`,
       text: sql.readTyped,
-      values: () => [transactionId, position, maxCount, eventsOid, opts.types, horizonFloor.toString()],
+      values: [transactionId, position, maxCount, eventsOid, opts.types, horizonFloor.toString()],
     });
     const events: RecordedEvent[] = [];
     let head: GlobalPosition = after;
@@ -402,10 +392,10 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     },
     async headPosition() {
       ensureOpen();
-      const rows = await horizonRead<{ txid: string; position: string; horizon: string | null; doubt: boolean | null }>(pool, {
+      const rows = await horizonRead<{ txid: string; position: string; horizon: string | null }>(pool, {
         name: `eventfold.head.${schema}`,
         text: sql.head,
-        values: () => [eventsOid, horizonFloor.toString()],
+        values: [eventsOid, horizonFloor.toString()],
       });
       const row = rows[0];
       return row ? encodePosition(row.txid, row.position) : START;
