@@ -179,8 +179,9 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   for (const route of routes) await transport.provision(route.binding);
   const relay: Relay = createRelay({
     name: config.services.length === 4 ? 'shop-relay' : `shop-relay-${config.services.join('-')}`,
-    // Only the types a route can turn into a message (the others are filtered out in the database).
-    store: infrastructure.relayStore(publishes.flatMap((context) => (context === 'fulfilment' ? ['SagaCommandIssued'] : Object.keys(PUBLISHED[context])))),
+    store: infrastructure.relayStore(),
+    // Only the types a route can turn into a message (a store that can filters the others out in the database).
+    types: publishes.flatMap((context) => (context === 'fulfilment' ? ['SagaCommandIssued'] : Object.keys(PUBLISHED[context]))),
     transport,
     routes,
     lease: infrastructure.lease,

@@ -11,14 +11,11 @@ import {
   createInMemoryRelayLease,
   createStoreTransport,
   type EventStore,
-  type GlobalPosition,
   type RelayLease,
   type RelayOptions,
-  START,
   systemClock,
   type Transport,
 } from '@eventfold/core';
-import type { PostgresEventStore } from '@eventfold/postgres';
 import { createSqliteEventStore, createSqliteRelayLease, type SqliteEventStore } from '@eventfold/sqlite';
 import type { ShopConfig } from './config/loadConfig.js';
 
@@ -33,10 +30,10 @@ export interface Infrastructure {
   /**
    * What the relay reads and checkpoints through: the store itself, or on PostgreSQL the same schema
    * through a pool of its own, so the relay (on every message's path) never queues for a connection
-   * behind the handlers; appends through `store` still wake it. With `types` (every type its routes
-   * can publish) the PostgreSQL relay reads only those events, filtered in the database.
+   * behind the handlers; appends through `store` still wake it. The PostgreSQL one can filter by type
+   * (`readAllOfTypes`), so a relay given its `types` reads only those events.
    */
-  relayStore(types?: readonly string[]): RelayOptions['store'];
+  relayStore(): RelayOptions['store'];
   transport: Transport;
   /** True when `transport` is the direct transport (consumers must drain what the store transport left first). */
   direct: boolean;
@@ -56,29 +53,6 @@ export interface InfrastructureOptions {
    * running only some services always uses 'store', which also reaches consumers in other processes.
    */
   inproc?: 'direct' | 'store';
-}
-
-/**
- * The log as a relay sees it when only some types can become messages: `readAll` returns just those
- * (the others would be read, parsed and dropped by every relay of every process). The relay
- * checkpoints at the last event it got; the stretch read past it with nothing of these types is
- * remembered in memory (it is below the horizon, so final), and the next read starts after it.
- */
-function typedLog(store: PostgresEventStore, types: readonly string[], onAppend: PostgresEventStore['onAppend']): RelayOptions['store'] {
-  /** No event of `types` lies in (from, to]. */
-  let skip: { from: GlobalPosition; to: GlobalPosition } | undefined;
-  return {
-    checkpoints: store.checkpoints,
-    onAppend,
-    async readAll(options = {}) {
-      const after = options.after ?? START;
-      const from = skip !== undefined && after >= skip.from && after < skip.to ? skip.to : after;
-      const { events, scannedTo } = await store.readAllOfTypes({ ...options, after: from, types });
-      const last = events[events.length - 1]?.globalPosition;
-      skip = { from: last ?? (from === after ? after : (skip as { from: GlobalPosition }).from), to: scannedTo };
-      return events;
-    },
-  };
 }
 
 export async function openInfrastructure(config: ShopConfig, options: InfrastructureOptions = {}): Promise<Infrastructure> {
@@ -110,8 +84,12 @@ export async function openInfrastructure(config: ShopConfig, options: Infrastruc
     closers.push(() => readModels.close());
     const relayPg = await createPostgresEventStore({ connectionString: config.store.url, schema: config.store.schema, clock, maxConnections: 2 });
     closers.push(() => relayPg.close());
-    relayStore = (types) =>
-      types ? typedLog(relayPg, types, pg.onAppend) : { readAll: relayPg.readAll, checkpoints: relayPg.checkpoints, onAppend: pg.onAppend };
+    relayStore = () => ({
+      readAll: relayPg.readAll,
+      readAllOfTypes: relayPg.readAllOfTypes,
+      checkpoints: relayPg.checkpoints,
+      onAppend: pg.onAppend,
+    });
     lease = await createPostgresRelayLease({ store: relayPg, clock });
   }
   let transport: Transport;

@@ -44,6 +44,15 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+/**
+ * A store that filters the log by type in the database (the PostgreSQL store's `readAllOfTypes`).
+ * `scannedTo` is how far the read looked: no event of those types lies between the last one returned
+ * and it (it is final there), so a reader may start its next read after it.
+ */
+export interface TypedLogReader {
+  readAllOfTypes(options: ReadAllOptions & { types: readonly string[] }): Promise<{ events: RecordedEvent[]; scannedTo: GlobalPosition }>;
+}
+
 export interface Snapshot<TState = JsonValue> {
   streamId: string;
   /** The stream version the state reflects. */

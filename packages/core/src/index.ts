@@ -84,6 +84,7 @@ export type {
   ReadStreamOptions,
   Snapshot,
   SnapshotStore,
+  TypedLogReader,
 } from './eventStore.js';
 export { checkEventNames, type EventNameViolation, isPastParticiple } from './eventsourcing/checkEventNames.js';
 export { CommandRejectedError } from './eventsourcing/commandRejectedError.js';

@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../clock.js';
 import type { GlobalPosition, RecordedEvent } from '../envelope.js';
 import { START } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
-import type { EventStore, ReadAllOptions } from '../eventStore.js';
+import type { EventStore, TypedLogReader } from '../eventStore.js';
 import { noUpcasters, type UpcasterRegistry } from '../eventsourcing/defineUpcasters.js';
 import type { AppendListenable } from '../messaging/createRelay.js';
 import { type ProjectionBatchMessage, type ProjectionErrorMessage, projectionBatch, projectionError } from './cqrsDiagnostics.js';
@@ -15,11 +15,6 @@ import type { Projection } from './defineProjection.js';
 import { createPositionSignal } from './internal/positionSignal.js';
 import type { ProjectionTarget } from './projectionTarget.js';
 import { ProjectionTimeoutError } from './projectionTimeoutError.js';
-
-/** A store that filters the log by type in the database (the PostgreSQL store's `readAllOfTypes`). */
-export interface TypedLogReader {
-  readAllOfTypes(options: ReadAllOptions & { types: readonly string[] }): Promise<{ events: RecordedEvent[]; scannedTo: GlobalPosition }>;
-}
 
 export interface ProjectionRunnerOptions<TContext> {
   /**

@@ -60,6 +60,27 @@ function wakingStore(store: EventStore) {
 
 const positionsOf = (messages: DeliveredMessage[]) => messages.map((m) => Number((JSON.parse(new TextDecoder().decode(m.body)) as { i: number }).i));
 
+/**
+ * The store as a type-filtering one (like PostgreSQL's `readAllOfTypes`), with the positions each
+ * typed read started after.
+ */
+function typedStore(store: EventStore) {
+  const starts: bigint[] = [];
+  const typed = {
+    ...store,
+    readAll: () => Promise.reject(new Error('a relay given types reads through readAllOfTypes')),
+    async readAllOfTypes(options: { after?: bigint; maxCount?: number; types: readonly string[] }) {
+      starts.push(options.after ?? START);
+      const all = await store.readAll({ after: options.after ?? START, maxCount: 100_000 });
+      const events = all.filter((e) => options.types.includes(e.type)).slice(0, options.maxCount ?? 1000);
+      const full = events.length === (options.maxCount ?? 1000);
+      const scannedTo = full ? (events[events.length - 1]?.globalPosition as bigint) : (all[all.length - 1]?.globalPosition ?? options.after ?? START);
+      return { events, scannedTo };
+    },
+  };
+  return { typed, starts };
+}
+
 describe('createRelay', () => {
   it('publishes events in store order keyed by stream id, and checkpoints after each batch', async () => {
     const { store, received, relay, timers } = await setup(25);
@@ -303,5 +324,33 @@ describe('createRelay', () => {
     expect(reads() - readsBefore).toBe(1);
     await r.stop();
     await done;
+  });
+  it('given its types and a store that filters by type, reads only those, never reads a stretch twice, and reads a failed batch again', async () => {
+    const { store, transport, received, relay, timers } = await setup(0);
+    for (let i = 0; i < 6; i += 1) await store.appendToStream(`order-${i}`, [{ type: i % 2 === 0 ? 'OrderPlaced' : 'OrderNoted', data: { i } }]);
+    const { typed, starts } = typedStore(store);
+    let down = true;
+    const flaky: Transport = {
+      ...transport,
+      publish: async (binding, messages) => {
+        if (down) throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', 'broker down', { retryable: true });
+        await transport.publish(binding, messages);
+      },
+    };
+    const r = relay({ store: typed, types: ['OrderPlaced'], transport: flaky });
+    await expect(r.runOnce()).rejects.toThrow('broker down');
+    down = false;
+    expect(await r.runOnce()).toBe(3); // the failed batch, read again from the checkpoint
+    await timers.flush();
+    expect(positionsOf(received)).toEqual([0, 2, 4]);
+    const published = await store.checkpoints.load('orders-relay');
+    expect(published).toBe(5n); // the last event it published; event 6 (OrderNoted) was only examined
+    expect(await r.runOnce()).toBe(0);
+    await store.appendToStream('order-9', [{ type: 'OrderPlaced', data: { i: 9 } }]);
+    expect(await r.runOnce()).toBe(1);
+    // Each read started where the last one stopped looking: after the checkpoint, then after event 6.
+    expect(starts).toEqual([START, START, 6n, 6n]);
+    await timers.flush();
+    expect(positionsOf(received)).toEqual([0, 2, 4, 9]);
   });
 });

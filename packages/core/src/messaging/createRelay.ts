@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { type Clock, systemClock } from '../clock.js';
 import { type GlobalPosition, type RecordedEvent, START } from '../envelope.js';
 import { EventfoldError, InvalidInputError, isEventfoldError } from '../errors.js';
-import type { EventStore } from '../eventStore.js';
+import type { EventStore, TypedLogReader } from '../eventStore.js';
 import type { Binding } from './bindings.js';
 import { eventToMessage } from './jsonSerde.js';
 import type { OutgoingMessage } from './message.js';
@@ -39,7 +39,15 @@ export interface AppendListenable {
 export interface RelayOptions {
   /** Names the checkpoint and the lease. One name per relay pipeline; all its processes share it. */
   name: string;
-  store: Pick<EventStore, 'readAll' | 'checkpoints'> & Partial<AppendListenable>;
+  store: Pick<EventStore, 'readAll' | 'checkpoints'> & Partial<AppendListenable> & Partial<TypedLogReader>;
+  /**
+   * Every event type the routes can publish. With a store that filters by type (`readAllOfTypes`, the
+   * PostgreSQL store) the relay then reads only those events instead of every event of the log, and
+   * remembers how far a read looked (`scannedTo`) so the stretch is not read again; its checkpoint stays
+   * at the last event it published. Events of other types are never published, so they must not be
+   * routed. Ignored for stores without `readAllOfTypes`.
+   */
+  types?: readonly string[];
   /**
    * One transport, or transports by binder name (each route uses its binding's `binder`). Only
    * `publish` is used, so a `createThrottledPublisher(…)` can stand in to rate-limit the relay.
@@ -130,6 +138,21 @@ export function createRelay(options: RelayOptions): Relay {
   const maxIdleMs = Math.max(pollMs, options.maxIdleMs ?? pollMs * 20);
   const retryMs = options.retryDelayMs ?? 1_000;
   const gatherMs = Math.max(0, options.gatherMs ?? 0);
+  const typed = options.types !== undefined && options.types.length > 0 && options.store.readAllOfTypes !== undefined ? options.types : undefined;
+  /**
+   * No event of `typed` lies in (from, to]: the stretch a typed read examined past the last event it
+   * returned (final there). A read after a position inside it starts at `to`; a read from before `from`
+   * (a batch that failed to publish, a checkpoint moved back by an operator) reads as asked.
+   */
+  let skip: { from: GlobalPosition; to: GlobalPosition } | undefined;
+  const readBatch = async (after: GlobalPosition): Promise<RecordedEvent[]> => {
+    if (typed === undefined) return options.store.readAll({ after, maxCount: batchSize });
+    const from = skip !== undefined && after >= skip.from && after < skip.to ? skip.to : after;
+    const { events, scannedTo } = await (options.store as TypedLogReader).readAllOfTypes({ after: from, maxCount: batchSize, types: typed });
+    const last = events[events.length - 1]?.globalPosition;
+    skip = { from: last ?? (from === after ? after : (skip as { from: GlobalPosition }).from), to: scannedTo };
+    return events;
+  };
   const controller = new AbortController();
   if (options.signal) {
     if (options.signal.aborted) controller.abort();
@@ -205,7 +228,7 @@ export function createRelay(options: RelayOptions): Relay {
     known ??= { checkpoint: (await options.store.checkpoints.load(options.name)) ?? null };
     const checkpoint = known.checkpoint;
     position = checkpoint ?? START;
-    const events = await options.store.readAll({ after: checkpoint ?? START, maxCount: batchSize });
+    const events = await readBatch(checkpoint ?? START);
     if (events.length === 0) return 0;
     const messages = await publishBatch(events);
     // Renew before moving the checkpoint: a holder whose lease lapsed mid-publish leaves it to the new holder.

