@@ -60,6 +60,24 @@ function wakingStore(store: EventStore) {
 
 const positionsOf = (messages: DeliveredMessage[]) => messages.map((m) => Number((JSON.parse(new TextDecoder().decode(m.body)) as { i: number }).i));
 
+/** The transport with its broker down until `up()`: every publish fails with a retryable error. */
+function brokerDown(transport: Transport) {
+  let down = true;
+  const flaky: Transport = {
+    ...transport,
+    publish: async (binding, messages) => {
+      if (down) throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', 'broker down', { retryable: true });
+      await transport.publish(binding, messages);
+    },
+  };
+  return {
+    flaky,
+    up: () => {
+      down = false;
+    },
+  };
+}
+
 /**
  * The store as a type-filtering one (like PostgreSQL's `readAllOfTypes`), with the positions each
  * typed read started after.
@@ -108,18 +126,11 @@ describe('createRelay', () => {
 
   it('does not move the checkpoint when publishing fails, and republishes the batch next time', async () => {
     const { store, transport, received, relay, timers } = await setup(5);
-    let down = true;
-    const flaky: Transport = {
-      ...transport,
-      publish: async (binding, messages) => {
-        if (down) throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', 'broker down', { retryable: true });
-        await transport.publish(binding, messages);
-      },
-    };
+    const { flaky, up } = brokerDown(transport);
     const r = relay({ transport: flaky });
     await expect(r.runOnce()).rejects.toThrow('broker down');
     expect(await store.checkpoints.load('orders-relay')).toBeUndefined();
-    down = false;
+    up();
     expect(await r.runOnce()).toBe(5);
     await timers.flush();
     expect(positionsOf(received)).toEqual([0, 1, 2, 3, 4]);
@@ -329,17 +340,10 @@ describe('createRelay', () => {
     const { store, transport, received, relay, timers } = await setup(0);
     for (let i = 0; i < 6; i += 1) await store.appendToStream(`order-${i}`, [{ type: i % 2 === 0 ? 'OrderPlaced' : 'OrderNoted', data: { i } }]);
     const { typed, starts } = typedStore(store);
-    let down = true;
-    const flaky: Transport = {
-      ...transport,
-      publish: async (binding, messages) => {
-        if (down) throw new EventfoldError('EVENTFOLD_TRANSPORT_UNAVAILABLE', 'broker down', { retryable: true });
-        await transport.publish(binding, messages);
-      },
-    };
+    const { flaky, up } = brokerDown(transport);
     const r = relay({ store: typed, types: ['OrderPlaced'], transport: flaky });
     await expect(r.runOnce()).rejects.toThrow('broker down');
-    down = false;
+    up();
     expect(await r.runOnce()).toBe(3); // the failed batch, read again from the checkpoint
     await timers.flush();
     expect(positionsOf(received)).toEqual([0, 2, 4]);
