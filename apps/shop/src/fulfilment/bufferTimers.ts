@@ -4,9 +4,10 @@
  * (default 2 s) before it is written, so a step answered within that time — the usual case, in
  * embedded and distributed mode alike — never writes its timeout at all: the fired mark deletes it
  * from the buffer. Safe because a timer is only a reminder: a schedule lost in a crash is written
- * again by the saga runner from the saga log's entry (the command's timeout, or a retry's `SagaTimerScheduled`) (durably, before its
- * checkpoint moves; the runner reads entries only once they are `holdMs` old, see
- * createFulfilment.ts), and a lost "fired" mark only lets an obsolete timer fire, which the saga ignores.
+ * again by the saga runner from its saga log entry — the command's `timeout`, or a retry's
+ * `SagaTimerScheduled` — durably, before its checkpoint moves (the runner reads entries only once they
+ * are `holdMs` old, see createFulfilment.ts); and a lost "fired" mark only lets an obsolete timer fire,
+ * which the saga ignores.
  */
 import { assertTimers, type Clock, type DurableTimer, systemClock, type TimerStore } from '@eventfold/core';
 

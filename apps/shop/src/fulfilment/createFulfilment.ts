@@ -24,6 +24,7 @@ import {
   sagaCommandRoute,
   sagaStreamId,
   type TimerStore,
+  type TypedLogReader,
   timersOf,
 } from '@eventfold/core';
 import type { PostgresEventStore } from '@eventfold/postgres';
@@ -92,7 +93,7 @@ const TIMER_ENTRIES = ['SagaCommandIssued', 'SagaTimerScheduled'];
  */
 function timerView(store: EventStore, buffered: BufferedTimers, clock: Clock): Pick<EventStore, 'readAll' | 'readStream' | 'appendToStream' | 'checkpoints'> {
   const prefix = sagaStreamId(FULFILMENT_SAGA, '');
-  const typed = (store as Partial<Pick<PostgresEventStore, 'readAllOfTypes'>>).readAllOfTypes?.bind(store);
+  const typed = (store as Partial<TypedLogReader>).readAllOfTypes?.bind(store);
   const skip = (e: RecordedEvent) => {
     if (!e.streamId.startsWith(prefix)) return FULFILMENT_INPUTS.has(e.type);
     // A saga log entry matters to the runner only when it schedules a timer this process did not write (or settle).

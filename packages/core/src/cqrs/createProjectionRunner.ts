@@ -10,6 +10,7 @@ import { InvalidInputError } from '../errors.js';
 import type { EventStore, TypedLogReader } from '../eventStore.js';
 import { noUpcasters, type UpcasterRegistry } from '../eventsourcing/defineUpcasters.js';
 import type { AppendListenable } from '../messaging/createRelay.js';
+import { createScanMark } from '../scanMark.js';
 import { type ProjectionBatchMessage, type ProjectionErrorMessage, projectionBatch, projectionError } from './cqrsDiagnostics.js';
 import type { Projection } from './defineProjection.js';
 import { createPositionSignal } from './internal/positionSignal.js';
@@ -130,9 +131,9 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
   /** An append through the store since the current step began. */
   let appended = false;
   // The live loop reads only the handled types when the store can filter in the database and no
-  // upcaster may rename a type; it remembers how far it examined (`skipTo`) beyond its checkpoint.
+  // upcaster may rename a type; it remembers how far it examined beyond its checkpoint (`mark`).
   const typedStore = options.upcasters === undefined && projection.eventTypes.length > 0 ? store.readAllOfTypes && (store as TypedLogReader) : undefined;
-  let skipTo: GlobalPosition | undefined;
+  const mark = createScanMark();
   let done: Promise<void> = Promise.resolve();
 
   async function ensureLoaded(): Promise<GlobalPosition | null> {
@@ -154,10 +155,10 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
     let events: RecordedEvent[];
     let scannedTo: GlobalPosition | undefined;
     if (typed && typedStore !== undefined) {
-      const from = skipTo !== undefined && skipTo > (expected ?? START) ? skipTo : (expected ?? START);
+      const from = mark.start(expected ?? START);
       ({ events, scannedTo } = await typedStore.readAllOfTypes({ after: from, maxCount: size, types: projection.eventTypes }));
-      // Events read are skipped past only once applied (below): a batch that fails is read again.
-      if (events.length === 0) skipTo = scannedTo;
+      // Events read are skipped past only once applied: until the checkpoint reaches them, a read starts before the mark.
+      mark.record(expected ?? START, from, events, scannedTo);
     } else events = (await store.readAll({ after: expected ?? START, maxCount: size })).map((e) => upcasters.upcast(e));
     const last = events[events.length - 1];
     if (!last) {
@@ -168,7 +169,6 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
     const relevant = typed ? events : events.filter((e) => handled.has(e.type));
     await target.applyBatch(name, expected, last.globalPosition, (context) => (relevant.length > 0 ? projection.apply(relevant, context) : undefined));
     checkpoint = last.globalPosition;
-    if (scannedTo !== undefined) skipTo = scannedTo;
     progress.advance(scannedTo !== undefined && scannedTo > last.globalPosition ? scannedTo : last.globalPosition);
     options.onBatch?.({ position: last.globalPosition, events: events.length });
     if (projectionBatch.hasSubscribers) {
@@ -306,7 +306,7 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
       if (projection.init) await target.init(projection.init);
       initialised = true;
       checkpoint = null;
-      skipTo = undefined;
+      mark.reset();
       progress.reset();
       const total = target.countEventsAfter ? await target.countEventsAfter(START) : undefined;
       let processed = 0;
@@ -338,7 +338,8 @@ export function createProjectionRunner<TContext>(options: ProjectionRunnerOption
       const head = await store.headPosition();
       const stored = checkpoint ?? (await target.loadCheckpoint(name)) ?? undefined;
       // Past the checkpoint, the stretch read with nothing this projection handles is applied too.
-      const position = skipTo !== undefined && (stored === undefined || skipTo > stored) ? skipTo : stored;
+      const scanned = mark.start(stored ?? START);
+      const position = stored === undefined && scanned === START ? undefined : scanned;
       const { count, capped } = await countAfter(position ?? START);
       let lagSeconds = 0;
       if (count > 0) {

@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { type GlobalPosition, type RecordedEvent, START } from '../envelope.js';
 import { EventfoldError, InvalidInputError, isEventfoldError } from '../errors.js';
 import type { EventStore, TypedLogReader } from '../eventStore.js';
+import { createScanMark } from '../scanMark.js';
 import type { Binding } from './bindings.js';
 import { eventToMessage } from './jsonSerde.js';
 import type { OutgoingMessage } from './message.js';
@@ -139,18 +140,12 @@ export function createRelay(options: RelayOptions): Relay {
   const retryMs = options.retryDelayMs ?? 1_000;
   const gatherMs = Math.max(0, options.gatherMs ?? 0);
   const typed = options.types !== undefined && options.types.length > 0 && options.store.readAllOfTypes !== undefined ? options.types : undefined;
-  /**
-   * No event of `typed` lies in (from, to]: the stretch a typed read examined past the last event it
-   * returned (final there). A read after a position inside it starts at `to`; a read from before `from`
-   * (a batch that failed to publish, a checkpoint moved back by an operator) reads as asked.
-   */
-  let skip: { from: GlobalPosition; to: GlobalPosition } | undefined;
+  const mark = createScanMark();
   const readBatch = async (after: GlobalPosition): Promise<RecordedEvent[]> => {
     if (typed === undefined) return options.store.readAll({ after, maxCount: batchSize });
-    const from = skip !== undefined && after >= skip.from && after < skip.to ? skip.to : after;
+    const from = mark.start(after);
     const { events, scannedTo } = await (options.store as TypedLogReader).readAllOfTypes({ after: from, maxCount: batchSize, types: typed });
-    const last = events[events.length - 1]?.globalPosition;
-    skip = { from: last ?? (from === after ? after : (skip as { from: GlobalPosition }).from), to: scannedTo };
+    mark.record(after, from, events, scannedTo);
     return events;
   };
   const controller = new AbortController();
