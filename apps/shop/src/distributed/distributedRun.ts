@@ -10,7 +10,7 @@ import { createPostgresEventStore, type PostgresEventStore } from '@eventfold/po
 import { loadConfig, SERVICES } from '../config/loadConfig.js';
 import { commandDestinationOf, consumerBinding, destinationOf } from '../createShop.js';
 import { fulfilmentSubscriptions } from '../fulfilment/fulfilmentWiring.js';
-import type { TerminalFeed } from '../load/driveOrders.js';
+import type { TerminalFeed, TerminalOrder } from '../load/driveOrders.js';
 import { createShopServices } from '../shopServices.js';
 import { type ServiceProcess, spawnService } from './spawnService.js';
 
@@ -43,7 +43,7 @@ export interface DistributedRunOptions {
 export function storeFeed(store: PostgresEventStore): TerminalFeed {
   let after = START;
   return async () => {
-    const rows: { orderId: string; status: string; reason: string | null }[] = [];
+    const rows: TerminalOrder[] = [];
     for (;;) {
       const { events, scannedTo } = await store.readAllOfTypes({ after, maxCount: 1000, types: ['OrderCompleted', 'OrderRejected', 'OrderCancelled'] });
       after = scannedTo;
@@ -51,7 +51,7 @@ export function storeFeed(store: PostgresEventStore): TerminalFeed {
         if (!e.streamId.startsWith('order-')) continue;
         const d = e.data as { orderId: string; reason?: string };
         const status = e.type === 'OrderCompleted' ? 'completed' : e.type === 'OrderRejected' ? 'rejected' : 'cancelled';
-        rows.push({ orderId: d.orderId, status, reason: status === 'completed' ? null : (d.reason ?? null) });
+        rows.push({ orderId: d.orderId, status, reason: status === 'completed' ? null : (d.reason ?? null), at: e.occurredAt });
       }
       if (events.length < 1000) return rows;
     }

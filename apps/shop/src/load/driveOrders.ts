@@ -1,7 +1,9 @@
 /**
  * Drives orders through a running shop's HTTP API (in process, `app.inject`) at a target rate with a
- * mix of outcomes, and measures each order's latency from placement to its terminal state as seen by
- * the order read model. Shared by the end-to-end test, the load generator and the benchmark.
+ * mix of outcomes, and measures each order's latency from the start of its placement request to the
+ * moment its terminal state was recorded (the terminal event's time, which the feed reports). The feed
+ * is polled every 100 ms; timing an order by when a poll saw it would add up to 100 ms of the
+ * observer's own delay to every figure. Shared by the end-to-end test, the load generator and the benchmark.
  */
 import type { Shop } from '../createShop.js';
 import { ADDRESS_BOOK } from './addressBook.js';
@@ -11,11 +13,20 @@ export interface Injector {
   inject(request: { method: 'GET' | 'POST'; url: string; payload?: unknown }): Promise<{ statusCode: number; body: string }>;
 }
 
+/** One order in a terminal state; `at` is when that state was recorded (its terminal event's `occurredAt`). */
+export interface TerminalOrder {
+  orderId: string;
+  status: string;
+  reason: string | null;
+  /** Without it the driver times the order by when the feed reported it (up to a poll interval late). */
+  at?: Date;
+}
+
 /**
  * Orders that reached a terminal state, each reported once or more (the driver dedupes). `placedSince`
  * says that every order still awaited was placed at or after it: a feed may skip older orders.
  */
-export type TerminalFeed = (hint?: { placedSince: Date }) => Promise<{ orderId: string; status: string; reason: string | null }[]>;
+export type TerminalFeed = (hint?: { placedSince: Date }) => Promise<TerminalOrder[]>;
 
 /** An Injector over real HTTP. */
 export function fetchInjector(baseUrl: string): Injector {
@@ -34,15 +45,16 @@ export function fetchInjector(baseUrl: string): Injector {
 export function readModelFeed(shop: Shop): TerminalFeed {
   // The rows that changed since the last poll among the finished orders (partial index
   // shop_orders_finished), so a poll reads what is new, however many orders the run has finished.
+  // updated_at of a finished order is its terminal event's occurredAt (ordersProjection).
   const query = shop.infrastructure.readModels.db.prepare(
-    "SELECT order_id, status, reason, position FROM shop_orders INDEXED BY shop_orders_finished WHERE status IN ('completed', 'rejected', 'cancelled') AND position > ? ORDER BY position",
+    "SELECT order_id, status, reason, updated_at, position FROM shop_orders INDEXED BY shop_orders_finished WHERE status IN ('completed', 'rejected', 'cancelled') AND position > ? ORDER BY position",
   );
   let seen = '';
   return async () => {
-    const rows = query.all(seen) as { order_id: string; status: string; reason: string | null; position: string }[];
+    const rows = query.all(seen) as { order_id: string; status: string; reason: string | null; updated_at: string; position: string }[];
     const last = rows.at(-1);
     if (last !== undefined) seen = last.position;
-    return rows.map((r) => ({ orderId: r.order_id, status: r.status, reason: r.reason }));
+    return rows.map((r) => ({ orderId: r.order_id, status: r.status, reason: r.reason, at: new Date(r.updated_at) }));
   };
 }
 
@@ -93,6 +105,7 @@ export function driveOrders(shop: Shop, app: Injector, options: DriveOptions): P
 export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed, options: DriveOptions): Promise<DriveResult> {
   const mix = options.mix ?? DEFAULT_MIX;
   const random = options.random ?? Math.random;
+  /** When each answered order's placement request started (this run's clock): where its latency starts. */
   const placedAt = new Map<string, number>();
   /** By placement index: when its request started (wall clock), and its order id once answered. */
   const requestedAt: number[] = [];
@@ -104,10 +117,13 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
   const orderIds: string[] = [];
   let cancelRefused = 0;
   const started = performance.now();
-  const early = new Map<string, { orderId: string; status: string; reason: string | null }>();
-  const finish = (row: { orderId: string; status: string; reason: string | null }, now: number) => {
+  // Feeds report wall-clock times (another process on this machine stamps them): on this run's clock.
+  const wallOffset = Date.now() - performance.now();
+  const early = new Map<string, TerminalOrder>();
+  const finish = (row: TerminalOrder, seenAt: number) => {
     if (finished.has(row.orderId)) return;
-    finished.set(row.orderId, now);
+    const at = row.at === undefined || Number.isNaN(row.at.getTime()) ? seenAt : row.at.getTime() - wallOffset;
+    finished.set(row.orderId, Math.max(at, placedAt.get(row.orderId) ?? at));
     const outcome = row.status === 'rejected' ? `rejected:${row.reason}` : row.status;
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
   };
@@ -154,10 +170,11 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
       paymentToken: declined ? 'tok_declined' : 'tok_visa',
     };
     requestedAt[i] = Date.now();
+    const requested = performance.now();
     const res = await app.inject({ method: 'POST', url: '/orders', payload: body });
     if (res.statusCode !== 202) throw new Error(`placing order ${i} answered ${res.statusCode}: ${res.body}`);
     const { orderId } = JSON.parse(res.body) as { orderId: string };
-    placedAt.set(orderId, performance.now());
+    placedAt.set(orderId, requested);
     answered[i] = orderId;
     orderIds.push(orderId);
     const already = early.get(orderId);
