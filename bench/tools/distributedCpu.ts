@@ -72,7 +72,7 @@ try {
   const perOrder = (seconds: number) => ((seconds * 1000) / ORDERS).toFixed(2);
   const { p50, p99 } = result.latencyMs;
   console.log(
-    `${ORDERS} orders at ${RATE || 'max'}/s over ${BROKER}: ${result.throughput.toFixed(0)} orders/s, p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, ${result.unfinished} unfinished`,
+    `${ORDERS} orders at ${RATE || 'max'}/s over ${BROKER}: ${result.throughput.toFixed(0)} orders/s (completing at ${result.completionRate.toFixed(0)}/s), p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, ${result.unfinished} unfinished`,
   );
   console.log(`CPU ms per order: machine ${perOrder(machine)}`);
   for (const [group, seconds] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${group.padEnd(28)} ${perOrder(seconds)}`);

@@ -33,7 +33,7 @@ try {
   const result = await driveOrdersThrough(injector, run.feed, { orders: ORDERS, rate: RATE, timeoutMs: 300_000 });
   const { p50, p99 } = result.latencyMs;
   console.log(
-    `${ORDERS} orders at ${RATE || 'max'}/s over ${BROKER}: ${result.throughput.toFixed(0)} orders/s, p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`,
+    `${ORDERS} orders at ${RATE || 'max'}/s over ${BROKER}: ${result.throughput.toFixed(0)} orders/s (completing at ${result.completionRate.toFixed(0)}/s), p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`,
   );
   const byOrder = new Map<string, { type: string; at: number }[]>();
   for (let after = head; ; ) {

@@ -33,7 +33,7 @@ async function round(style: 'orchestration' | 'choreography', inproc: 'direct' |
     const { p50, p99 } = result.latencyMs;
     const cpuPerOrder = (user + system) / 1000 / ORDERS;
     process.stdout.write(
-      `    shop ${style} (${inproc}): ${result.throughput.toFixed(0)} orders/s · p50 ${p50.toFixed(0)} ms · p99 ${p99.toFixed(0)} ms · CPU ${cpuPerOrder.toFixed(2)} ms/order\n`,
+      `    shop ${style} (${inproc}): ${result.throughput.toFixed(0)} orders/s (completing at ${result.completionRate.toFixed(0)}/s) · p50 ${p50.toFixed(0)} ms · p99 ${p99.toFixed(0)} ms · CPU ${cpuPerOrder.toFixed(2)} ms/order\n`,
     );
     return { operations: ORDERS, ms: result.elapsedMs };
   } finally {

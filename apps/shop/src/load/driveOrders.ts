@@ -84,8 +84,15 @@ export interface DriveOptions {
 export interface DriveResult {
   orderIds: string[];
   elapsedMs: number;
-  /** Orders that reached a terminal state per second, over the whole run. */
+  /** Orders that reached a terminal state per second, over the whole run (first placement → last terminal state). */
   throughput: number;
+  /**
+   * Orders that reached a terminal state per second between the first and the last to do so: the rate
+   * the shop completes orders at, without the run's fixed start and tail (a run of n orders at rate r
+   * that every order leaves after L ms scores at most n / (n/r + L) as `throughput`, below r however
+   * fast the shop keeps up). 0 with fewer than two finished orders.
+   */
+  completionRate: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   outcomes: Record<string, number>;
   cancelRefused: number;
@@ -236,11 +243,13 @@ export async function driveOrdersThrough(app: Injector, terminals: TerminalFeed,
   options.onProgress?.({ placed: placedAt.size, terminal: finished.size, total: options.orders });
   const latencies = [...finished].map(([id, at]) => at - (placedAt.get(id) ?? at)).sort((a, b) => a - b);
   const lastFinish = Math.max(...finished.values(), started);
+  const firstFinish = Math.min(...finished.values(), lastFinish);
   const elapsedMs = lastFinish - started;
   return {
     orderIds,
     elapsedMs,
     throughput: elapsedMs > 0 ? (finished.size * 1000) / elapsedMs : 0,
+    completionRate: finished.size > 1 && lastFinish > firstFinish ? ((finished.size - 1) * 1000) / (lastFinish - firstFinish) : 0,
     latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
     outcomes,
     cancelRefused,

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuBefore);
   const { latencyMs: l } = result;
   console.log(
-    `Completed ${orders - result.unfinished}/${orders} orders in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.throughput.toFixed(0)} orders/s`,
+    `Completed ${orders - result.unfinished}/${orders} orders in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.throughput.toFixed(0)} orders/s (completing at ${result.completionRate.toFixed(0)}/s between the first and the last to finish)`,
   );
   console.log(`Latency placed → terminal: p50 ${l.p50.toFixed(0)} ms · p90 ${l.p90.toFixed(0)} ms · p99 ${l.p99.toFixed(0)} ms · max ${l.max.toFixed(0)} ms`);
   // CPU per order is what a shared or busy machine does not distort: the ceiling is 1,000 ms ÷ this on one core.
