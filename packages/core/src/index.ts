@@ -88,7 +88,15 @@ export type {
 } from './eventStore.js';
 export { checkEventNames, type EventNameViolation, isPastParticiple } from './eventsourcing/checkEventNames.js';
 export { CommandRejectedError } from './eventsourcing/commandRejectedError.js';
-export { createRepository, type HandleOptions, type HandleResult, type Repository, type RepositoryOptions } from './eventsourcing/createRepository.js';
+export {
+  type BatchedCommand,
+  type BatchedResult,
+  createRepository,
+  type HandleOptions,
+  type HandleResult,
+  type Repository,
+  type RepositoryOptions,
+} from './eventsourcing/createRepository.js';
 export {
   type Command,
   type Decider,

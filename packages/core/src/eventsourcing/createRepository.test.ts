@@ -204,4 +204,60 @@ describe('createRepository', () => {
     expect(() => defineSnapshotPolicy({ stateVersion: 1 })).toThrow(/everyEvents/);
     expect(() => defineSnapshotPolicy({ everyEvents: 10, stateVersion: 0 })).toThrow(/stateVersion/);
   });
+
+  test('handleMany decides commands in order on one state and appends them in one append; a refused one settles with its error', async () => {
+    const inner = createInMemoryEventStore();
+    let appends = 0;
+    const store: EventStore = Object.setPrototypeOf(
+      {
+        async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
+          appends++;
+          return inner.appendToStream(...args);
+        },
+      },
+      inner,
+    );
+    const counters = createRepository({ store, decider: counterDecider });
+    await counters.handle('c1', add(1));
+    appends = 0;
+    const results = await counters.handleMany('c1', [
+      { command: add(2), causationId: 'm-2', correlationId: 'c-2' },
+      { command: add(0), causationId: 'm-0' },
+      { command: { type: 'NoOp', data: null } },
+      { command: add(3), causationId: 'm-3' },
+    ]);
+    expect(appends).toBe(1);
+    expect(results[0]).toMatchObject({ ok: true, result: { nextExpectedVersion: 2, state: { total: 3, amounts: [1, 2] } } });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: 'EVENTFOLD_COMMAND_REJECTED' } });
+    expect(results[2]).toMatchObject({ ok: true, result: { events: [], nextExpectedVersion: 2, globalPosition: undefined } });
+    expect(results[3]).toMatchObject({ ok: true, result: { nextExpectedVersion: 3, globalPosition: 3n, state: { total: 6, amounts: [1, 2, 3] } } });
+    const stored = await inner.readStream('counter-c1');
+    expect(stored.map((e) => [e.data, e.causationId, e.correlationId])).toEqual([
+      [{ amount: 1 }, undefined, undefined],
+      [{ amount: 2 }, 'm-2', 'c-2'],
+      [{ amount: 3 }, 'm-3', undefined],
+    ]);
+  });
+
+  test('handleMany decides everything again on the stored state after a concurrency conflict', async () => {
+    const inner = createInMemoryEventStore();
+    let interfere = 1;
+    const store: EventStore = Object.setPrototypeOf(
+      {
+        async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
+          if (interfere-- > 0) await inner.appendToStream(args[0], [{ type: 'CounterAdded', data: { amount: 100 } }]);
+          return inner.appendToStream(...args);
+        },
+      },
+      inner,
+    );
+    const counters = createRepository({ store, decider: counterDecider, cacheSize: 10 });
+    const results = await counters.handleMany('c1', [{ command: add(1) }, { command: add(2) }]);
+    expect(results.map((r) => r.ok && r.result.attempts)).toEqual([2, 2]);
+    expect(results[1]).toMatchObject({ ok: true, result: { nextExpectedVersion: 3, state: { total: 103, amounts: [100, 1, 2] } } });
+    interfere = 5;
+    const failed = await createRepository({ store, decider: counterDecider, maxAttempts: 2 }).handleMany('c1', [{ command: add(1) }]);
+    expect(failed[0]).toMatchObject({ ok: false, error: expect.any(ConcurrencyError) });
+  });
 });
+

@@ -59,11 +59,31 @@ export interface HandleResult<TState, TEvent> {
   attempts: number;
 }
 
+/** One command of `handleMany`, with the metadata its events carry (the message it came from). */
+export interface BatchedCommand<TCommand> {
+  command: TCommand;
+  correlationId?: string;
+  causationId?: string;
+  headers?: Headers;
+}
+
+/** How one command of `handleMany` ended: its own result, or the error its decider threw. */
+export type BatchedResult<TState, TEvent> = { ok: true; result: HandleResult<TState, TEvent> } | { ok: false; error: unknown };
+
 export interface Repository<TState, TCommand extends Command, TEvent extends DomainEvent> {
   readonly streamIdOf: (id: string) => string;
   /** Current state, or as of a version / instant. */
   load(id: string, options?: { toVersion?: number; asOf?: Date }): Promise<LoadedAggregate<TState>>;
   handle(id: string, command: TCommand, options?: HandleOptions): Promise<HandleResult<TState, TEvent>>;
+  /**
+   * Decides several commands on one aggregate, in order, each on the state the ones before it left,
+   * and appends all their events in one append (one round trip, one expected-version check) — for a
+   * hot aggregate whose commands queue up. A command its decider refuses settles with that error and
+   * adds nothing; the others still apply. A concurrency conflict decides them all again on the stored
+   * state (up to `maxAttempts`); any other append error fails every command that was not refused.
+   * Each result's `globalPosition` is that of the batch's last event (at or after the command's own).
+   */
+  handleMany(id: string, commands: readonly BatchedCommand<TCommand>[]): Promise<BatchedResult<TState, TEvent>[]>;
 }
 
 /**
@@ -124,23 +144,49 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
       return { events, state: loaded.state, nextExpectedVersion: loaded.version, globalPosition: undefined, attempts };
     }
     const context = currentMessageContext();
-    const correlationId = handleOptions.correlationId ?? context?.correlationId;
-    const causationId = handleOptions.causationId ?? context?.messageId;
-    const headers = handleOptions.headers ?? context?.headers;
-    const toAppend = events.map(
-      (e): EventToAppend<string, unknown> => ({
-        type: e.type,
-        data: e.data,
-        schemaVersion: e.schemaVersion ?? upcasters.currentVersion(e.type),
-        ...(correlationId !== undefined ? { correlationId } : {}),
-        ...(causationId !== undefined ? { causationId } : {}),
-        ...((e.headers ?? headers) ? { headers: { ...headers, ...e.headers } } : {}),
-      }),
-    );
-    const expectedVersion = handleOptions.expectedVersion ?? (loaded.version === 0 ? 'no_stream' : loaded.version);
+    const meta = {
+      correlationId: handleOptions.correlationId ?? context?.correlationId,
+      causationId: handleOptions.causationId ?? context?.messageId,
+      headers: handleOptions.headers ?? context?.headers,
+    };
     if (handleOptions.expectedVersion !== undefined && typeof handleOptions.expectedVersion === 'number' && handleOptions.expectedVersion !== loaded.version) {
       throw new ConcurrencyError(streamId, handleOptions.expectedVersion, loaded.version);
     }
+    const state = fold(decider, loaded.state, events);
+    const appended = await appendDecided(
+      streamId,
+      loaded,
+      state,
+      events.map((event) => toAppendOf(event, meta)),
+      handleOptions.expectedVersion,
+    );
+    return { events, state, nextExpectedVersion: appended.nextExpectedVersion, globalPosition: appended.globalPosition, attempts };
+  }
+
+  function toAppendOf(
+    e: TEvent,
+    meta: { correlationId?: string | undefined; causationId?: string | undefined; headers?: Headers | undefined },
+  ): EventToAppend<string, unknown> {
+    const { correlationId, causationId, headers } = meta;
+    return {
+      type: e.type,
+      data: e.data,
+      schemaVersion: e.schemaVersion ?? upcasters.currentVersion(e.type),
+      ...(correlationId !== undefined ? { correlationId } : {}),
+      ...(causationId !== undefined ? { causationId } : {}),
+      ...((e.headers ?? headers) ? { headers: { ...headers, ...e.headers } } : {}),
+    };
+  }
+
+  /** Appends decided events expecting the loaded version, then snapshots and keeps the new state. */
+  async function appendDecided(
+    streamId: string,
+    loaded: LoadedAggregate<TState>,
+    state: TState,
+    toAppend: EventToAppend<string, unknown>[],
+    expected: ExpectedVersion | undefined,
+  ): Promise<Awaited<ReturnType<EventStore['appendToStream']>>> {
+    const expectedVersion = expected ?? (loaded.version === 0 ? 'no_stream' : loaded.version);
     let appended: Awaited<ReturnType<EventStore['appendToStream']>>;
     try {
       appended = await store.appendToStream(streamId, toAppend, { expectedVersion });
@@ -148,14 +194,13 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
       cache.delete(streamId);
       throw error;
     }
-    const state = fold(decider, loaded.state, events);
     let snapshotVersion = loaded.snapshotVersion;
     if (
       snapshots?.shouldSnapshot({
         state,
         version: appended.nextExpectedVersion,
         snapshotVersion: loaded.snapshotVersion,
-        newEventTypes: events.map((e) => e.type),
+        newEventTypes: toAppend.map((e) => e.type),
       })
     ) {
       await store.snapshots.save({
@@ -169,7 +214,41 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
     // An idempotent retry acknowledged as already stored says nothing certain about the state: forget it.
     if (appended.alreadyStored) cache.delete(streamId);
     else cache.set(streamId, { state, version: appended.nextExpectedVersion, snapshotVersion, replayed: 0 });
-    return { events, state, nextExpectedVersion: appended.nextExpectedVersion, globalPosition: appended.globalPosition, attempts };
+    return appended;
+  }
+
+  async function handleManyOnce(id: string, commands: readonly BatchedCommand<TCommand>[], attempts: number): Promise<BatchedResult<TState, TEvent>[]> {
+    const streamId = streamIdOf(id);
+    const loaded = (attempts === 1 ? cache.get(streamId) : undefined) ?? (await loadFromStore(streamId));
+    let state = loaded.state;
+    let version = loaded.version;
+    const decided: ({ events: TEvent[]; state: TState; version: number } | { error: unknown })[] = [];
+    const toAppend: EventToAppend<string, unknown>[] = [];
+    for (const { command, ...meta } of commands) {
+      let events: TEvent[];
+      try {
+        events = toEventList(decider.decide(command, state));
+      } catch (error) {
+        decided.push({ error });
+        continue;
+      }
+      state = fold(decider, state, events);
+      version += events.length;
+      decided.push({ events, state, version });
+      for (const event of events) toAppend.push(toAppendOf(event, meta));
+    }
+    let appended: Awaited<ReturnType<EventStore['appendToStream']>> | undefined;
+    try {
+      appended = toAppend.length === 0 ? undefined : await appendDecided(streamId, loaded, state, toAppend, undefined);
+    } catch (error) {
+      if (isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) throw error; // decided again on the stored state
+      return decided.map((d): BatchedResult<TState, TEvent> => ({ ok: false, error: 'error' in d ? d.error : error }));
+    }
+    return decided.map((d): BatchedResult<TState, TEvent> => {
+      if ('error' in d) return { ok: false, error: d.error };
+      const globalPosition = d.events.length > 0 ? appended?.globalPosition : undefined;
+      return { ok: true, result: { events: d.events, state: d.state, nextExpectedVersion: d.version, globalPosition, attempts } };
+    });
   }
 
   return {
@@ -183,6 +262,17 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
           return await handleOnce(id, command, handleOptions, attempt);
         } catch (error) {
           if (attempt >= retry || !isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) throw error;
+        }
+      }
+    },
+    async handleMany(id, commands) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await handleManyOnce(id, commands, attempt);
+        } catch (error) {
+          // A conflict is decided again; a failed load, or conflicts past maxAttempts, fail every command.
+          if (attempt < maxAttempts && isEventfoldError(error, 'EVENTFOLD_CONCURRENCY')) continue;
+          return commands.map((): BatchedResult<TState, TEvent> => ({ ok: false, error }));
         }
       }
     },
