@@ -260,4 +260,3 @@ describe('createRepository', () => {
     expect(failed[0]).toMatchObject({ ok: false, error: expect.any(ConcurrencyError) });
   });
 });
-
