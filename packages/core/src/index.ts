@@ -92,6 +92,8 @@ export {
   type BatchedCommand,
   type BatchedResult,
   createRepository,
+  type EventMetadataOptions,
+  eventMetadata,
   type HandleOptions,
   type HandleResult,
   type Repository,

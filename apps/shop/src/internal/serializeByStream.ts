@@ -11,7 +11,7 @@
  * queue. Each command's events carry its own message's correlation and causation ids, as if it had
  * been handled on its own.
  */
-import { type Command, currentMessageContext, type DomainEvent, type HandleOptions, type HandleResult, type Repository } from '@eventfold/core';
+import { type Command, type DomainEvent, eventMetadata, type HandleOptions, type HandleResult, type Repository } from '@eventfold/core';
 
 /** Commands decided together at most (one append). */
 const MAX_BATCH = 64;
@@ -28,12 +28,12 @@ interface Queued<TState, TCommand, TEvent> {
 export function serializeByStream<TState, TCommand extends Command, TEvent extends DomainEvent>(
   repository: Repository<TState, TCommand, TEvent>,
 ): Repository<TState, TCommand, TEvent> {
-  const queues = new Map<string, Queued<TState, TCommand, TEvent>[]>();
+  type Entry = Queued<TState, TCommand, TEvent>;
+  const queues = new Map<string, Entry[]>();
 
-  const runAlone = (id: string, entry: Queued<TState, TCommand, TEvent>) =>
-    repository.handle(id, entry.command, entry.options).then(entry.resolve, entry.reject);
+  const runAlone = (id: string, entry: Entry) => repository.handle(id, entry.command, entry.options).then(entry.resolve, entry.reject);
 
-  const runTogether = async (id: string, batch: Queued<TState, TCommand, TEvent>[]) => {
+  const runTogether = async (id: string, batch: Entry[]) => {
     let results: Awaited<ReturnType<typeof repository.handleMany>>;
     try {
       results = await repository.handleMany(
@@ -45,18 +45,18 @@ export function serializeByStream<TState, TCommand extends Command, TEvent exten
       return;
     }
     results.forEach((outcome, i) => {
-      const entry = batch[i] as Queued<TState, TCommand, TEvent>;
+      const entry = batch[i] as Entry;
       if (outcome.ok) entry.resolve(outcome.result);
       else entry.reject(outcome.error);
     });
   };
 
-  const drain = async (id: string, queue: Queued<TState, TCommand, TEvent>[]) => {
+  const drain = async (id: string, queue: Entry[]) => {
     try {
       while (queue.length > 0) {
         let size = 0;
-        while (size < queue.length && size < MAX_BATCH && !(queue[size] as Queued<TState, TCommand, TEvent>).alone) size++;
-        if (size <= 1) await runAlone(id, queue.shift() as Queued<TState, TCommand, TEvent>);
+        while (size < queue.length && size < MAX_BATCH && !(queue[size] as Entry).alone) size++;
+        if (size <= 1) await runAlone(id, queue.shift() as Entry);
         else await runTogether(id, queue.splice(0, size));
       }
     } finally {
@@ -68,17 +68,10 @@ export function serializeByStream<TState, TCommand extends Command, TEvent exten
     ...repository,
     handle(id, command, options = {}) {
       const { correlationId, causationId, headers, ...own } = options;
-      const context = currentMessageContext();
       // The queue runs in its own async context: the metadata is taken from the caller's now.
-      const meta: HandleOptions = {};
-      const correlation = correlationId ?? context?.correlationId;
-      const causation = causationId ?? context?.messageId;
-      const carried = headers ?? context?.headers;
-      if (correlation !== undefined) meta.correlationId = correlation;
-      if (causation !== undefined) meta.causationId = causation;
-      if (carried !== undefined) meta.headers = carried;
+      const meta = eventMetadata({ correlationId, causationId, headers });
       return new Promise<HandleResult<TState, TEvent>>((resolve, reject) => {
-        const entry = { command, alone: Object.keys(own).length > 0, options: { ...own, ...meta }, resolve, reject };
+        const entry: Entry = { command, alone: Object.keys(own).length > 0, options: { ...own, ...meta }, resolve, reject };
         const queue = queues.get(id);
         if (queue !== undefined) queue.push(entry);
         else {

@@ -8,6 +8,19 @@ import { counterDecider } from './testDeciders.js';
 
 const add = (amount: number) => ({ type: 'AddToCounter' as const, data: { amount } });
 
+/** `inner`, with `before(streamId)` run ahead of each of its appends. */
+function beforeEachAppend(inner: EventStore, before: (streamId: string) => Promise<void> | void): EventStore {
+  return Object.setPrototypeOf(
+    {
+      async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
+        await before(args[0]);
+        return inner.appendToStream(...args);
+      },
+    },
+    inner,
+  );
+}
+
 describe('createRepository', () => {
   test('load → decide → append; the result carries the new version and global position', async () => {
     const store = createInMemoryEventStore();
@@ -32,15 +45,9 @@ describe('createRepository', () => {
     const inner = createInMemoryEventStore();
     let interfere = 2;
     // A writer that sneaks an event in just before each of our first two appends.
-    const store: EventStore = Object.setPrototypeOf(
-      {
-        async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
-          if (interfere-- > 0) await inner.appendToStream(args[0], [{ type: 'CounterAdded', data: { amount: 100 } }]);
-          return inner.appendToStream(...args);
-        },
-      },
-      inner,
-    );
+    const store = beforeEachAppend(inner, async (streamId) => {
+      if (interfere-- > 0) await inner.appendToStream(streamId, [{ type: 'CounterAdded', data: { amount: 100 } }]);
+    });
     const counters = createRepository({ store, decider: counterDecider, maxAttempts: 3 });
     const result = await counters.handle('c1', add(1));
     expect(result.attempts).toBe(3);
@@ -208,15 +215,9 @@ describe('createRepository', () => {
   test('handleMany decides commands in order on one state and appends them in one append; a refused one settles with its error', async () => {
     const inner = createInMemoryEventStore();
     let appends = 0;
-    const store: EventStore = Object.setPrototypeOf(
-      {
-        async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
-          appends++;
-          return inner.appendToStream(...args);
-        },
-      },
-      inner,
-    );
+    const store = beforeEachAppend(inner, () => {
+      appends++;
+    });
     const counters = createRepository({ store, decider: counterDecider });
     await counters.handle('c1', add(1));
     appends = 0;
@@ -242,15 +243,9 @@ describe('createRepository', () => {
   test('handleMany decides everything again on the stored state after a concurrency conflict', async () => {
     const inner = createInMemoryEventStore();
     let interfere = 1;
-    const store: EventStore = Object.setPrototypeOf(
-      {
-        async appendToStream(...args: Parameters<EventStore['appendToStream']>) {
-          if (interfere-- > 0) await inner.appendToStream(args[0], [{ type: 'CounterAdded', data: { amount: 100 } }]);
-          return inner.appendToStream(...args);
-        },
-      },
-      inner,
-    );
+    const store = beforeEachAppend(inner, async (streamId) => {
+      if (interfere-- > 0) await inner.appendToStream(streamId, [{ type: 'CounterAdded', data: { amount: 100 } }]);
+    });
     const counters = createRepository({ store, decider: counterDecider, cacheSize: 10 });
     const results = await counters.handleMany('c1', [{ command: add(1) }, { command: add(2) }]);
     expect(results.map((r) => r.ok && r.result.attempts)).toEqual([2, 2]);

@@ -59,12 +59,29 @@ export interface HandleResult<TState, TEvent> {
   attempts: number;
 }
 
+/** What a command's events carry of the message it came from. */
+export type EventMetadataOptions = Pick<HandleOptions, 'correlationId' | 'causationId' | 'headers'>;
+
+/**
+ * The metadata a command's events carry: what `options` names, else the message being handled
+ * (`currentMessageContext()`: its correlation id, and its id as the cause). Only defined fields, so
+ * the result can be kept and passed on as options from another async context.
+ */
+export function eventMetadata(options: EventMetadataOptions = {}): EventMetadataOptions {
+  const context = currentMessageContext();
+  const meta: EventMetadataOptions = {};
+  const correlationId = options.correlationId ?? context?.correlationId;
+  const causationId = options.causationId ?? context?.messageId;
+  const headers = options.headers ?? context?.headers;
+  if (correlationId !== undefined) meta.correlationId = correlationId;
+  if (causationId !== undefined) meta.causationId = causationId;
+  if (headers !== undefined) meta.headers = headers;
+  return meta;
+}
+
 /** One command of `handleMany`, with the metadata its events carry (the message it came from). */
-export interface BatchedCommand<TCommand> {
+export interface BatchedCommand<TCommand> extends EventMetadataOptions {
   command: TCommand;
-  correlationId?: string;
-  causationId?: string;
-  headers?: Headers;
 }
 
 /** How one command of `handleMany` ended: its own result, or the error its decider threw. */
@@ -143,12 +160,7 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
     if (events.length === 0) {
       return { events, state: loaded.state, nextExpectedVersion: loaded.version, globalPosition: undefined, attempts };
     }
-    const context = currentMessageContext();
-    const meta = {
-      correlationId: handleOptions.correlationId ?? context?.correlationId,
-      causationId: handleOptions.causationId ?? context?.messageId,
-      headers: handleOptions.headers ?? context?.headers,
-    };
+    const meta = eventMetadata(handleOptions);
     if (handleOptions.expectedVersion !== undefined && typeof handleOptions.expectedVersion === 'number' && handleOptions.expectedVersion !== loaded.version) {
       throw new ConcurrencyError(streamId, handleOptions.expectedVersion, loaded.version);
     }
@@ -163,10 +175,7 @@ export function createRepository<TState, TCommand extends Command, TEvent extend
     return { events, state, nextExpectedVersion: appended.nextExpectedVersion, globalPosition: appended.globalPosition, attempts };
   }
 
-  function toAppendOf(
-    e: TEvent,
-    meta: { correlationId?: string | undefined; causationId?: string | undefined; headers?: Headers | undefined },
-  ): EventToAppend<string, unknown> {
+  function toAppendOf(e: TEvent, meta: EventMetadataOptions): EventToAppend<string, unknown> {
     const { correlationId, causationId, headers } = meta;
     return {
       type: e.type,
