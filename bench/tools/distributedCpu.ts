@@ -16,6 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { startDistributedRun } from '../../apps/shop/src/distributed/distributedRun.js';
 import { driveOrdersThrough } from '../../apps/shop/src/load/driveOrders.js';
 import { httpInjector } from '../workloads/shopDistributed.bench.js';
+import { closeOnExit } from './closeOnExit.js';
 
 const ORDERS = Number(process.env.ORDERS ?? 900);
 const RATE = Number(process.env.RATE ?? 300);
@@ -52,6 +53,7 @@ const run = await startDistributedRun({
   prefix: 'cpu_tool',
   ...(process.env.PROFILE ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] } : {}),
 });
+const closeRun = closeOnExit(run.close);
 try {
   const injector = httpInjector(run.url);
   if (WARMUP > 0) await driveOrdersThrough(injector, run.feed, { orders: WARMUP, rate: 100, timeoutMs: 300_000 });
@@ -90,5 +92,5 @@ try {
     for (const p of run.processes.values()) p.child.kill('SIGTERM');
     await Promise.all([...run.processes.values()].map((p) => p.exited));
   }
-  await run.close();
+  await closeRun();
 }

@@ -14,6 +14,7 @@
 import { startDistributedRun } from '../../apps/shop/src/distributed/distributedRun.js';
 import { driveOrdersThrough } from '../../apps/shop/src/load/driveOrders.js';
 import { httpInjector } from '../workloads/shopDistributed.bench.js';
+import { closeOnExit } from './closeOnExit.js';
 
 const ORDERS = Number(process.env.ORDERS ?? 600);
 const RATE = Number(process.env.RATE ?? 100);
@@ -26,6 +27,7 @@ const run = await startDistributedRun({
   transportUrl: BROKER === 'rabbitmq' ? 'amqp://guest:guest@127.0.0.1:5672' : 'kafka://127.0.0.1:9092',
   prefix: 'hop_tool',
 });
+const closeRun = closeOnExit(run.close);
 try {
   const injector = httpInjector(run.url);
   if (WARMUP > 0) await driveOrdersThrough(injector, run.feed, { orders: WARMUP, rate: 100, timeoutMs: 300_000 });
@@ -64,5 +66,5 @@ try {
     console.log(`${String(all.length).padStart(6)}  ${String(median).padStart(7)} ms  ${step}`);
   }
 } finally {
-  await run.close();
+  await closeRun();
 }
