@@ -3,7 +3,8 @@
  * comparisons). Starts the four service processes on a fresh schema (distributedRun.ts), optionally
  * drives unmeasured warm-up orders, then drives the measured orders and reads the CPU time of every
  * process on the machine from /proc before and after: the services, the broker, PostgreSQL (every
- * backend, also those opened during the run), this load generator, and the whole machine.
+ * backend, also those opened during the run), this load generator, and the whole machine; for each,
+ * the part spent in the kernel and the context switches of its threads.
  *
  *   node --conditions=@eventfold/source --import tsx bench/tools/distributedCpu.ts
  *
@@ -25,15 +26,40 @@ const BROKER = process.env.BROKER ?? 'kafka';
 const TRANSPORT = BROKER === 'rabbitmq' ? 'amqp://guest:guest@127.0.0.1:5672' : 'kafka://127.0.0.1:9092';
 const TICKS = 100; // USER_HZ
 
-/** CPU seconds (user + system) of every process, by pid, with its command name. */
-function processCpu(): Map<number, { name: string; seconds: number }> {
-  const all = new Map<number, { name: string; seconds: number }>();
+interface ProcessCpu {
+  name: string;
+  /** User + system CPU seconds. */
+  seconds: number;
+  /** System (kernel) CPU seconds. */
+  system: number;
+  /** Voluntary + involuntary context switches of its threads. */
+  switches: number;
+}
+
+/** Context switches of a process's threads, from /proc/<pid>/task/<tid>/status. */
+function contextSwitches(pid: string): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    for (const m of status.matchAll(/ctxt_switches:\s+(\d+)/g)) total += Number(m[1]);
+  }
+  return total;
+}
+
+/** CPU seconds (user + system, and system alone) and context switches of every process, by pid, with its command name. */
+function processCpu(): Map<number, ProcessCpu> {
+  const all = new Map<number, ProcessCpu>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      all.set(Number(entry), { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS });
+      all.set(Number(entry), {
+        name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        seconds: (Number(fields[11]) + Number(fields[12])) / TICKS,
+        system: Number(fields[12]) / TICKS,
+        switches: contextSwitches(entry),
+      });
     } catch {
       // the process ended while we looked
     }
@@ -63,21 +89,27 @@ try {
   const result = await driveOrdersThrough(injector, run.feed, { orders: ORDERS, rate: RATE, timeoutMs: 300_000 });
   const after = processCpu();
   const machine = machineCpu() - machineBefore;
-  const groups = new Map<string, number>();
+  const groups = new Map<string, { seconds: number; system: number; switches: number }>();
   for (const [pid, now] of after) {
-    const used = now.seconds - (before.get(pid)?.seconds ?? 0);
+    const then = before.get(pid);
     const group =
       services.get(pid) ??
       (pid === process.pid ? 'load generator' : now.name === 'java' ? 'broker (java)' : now.name === 'beam.smp' ? 'broker (beam)' : now.name);
-    groups.set(group, (groups.get(group) ?? 0) + used);
+    const sum = groups.get(group) ?? { seconds: 0, system: 0, switches: 0 };
+    sum.seconds += now.seconds - (then?.seconds ?? 0);
+    sum.system += now.system - (then?.system ?? 0);
+    sum.switches += now.switches - (then?.switches ?? 0);
+    groups.set(group, sum);
   }
   const perOrder = (seconds: number) => ((seconds * 1000) / ORDERS).toFixed(2);
   const { p50, p99 } = result.latencyMs;
   console.log(
     `${ORDERS} orders at ${RATE || 'max'}/s over ${BROKER}: ${result.throughput.toFixed(0)} orders/s (completing at ${result.completionRate.toFixed(0)}/s), p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, ${result.unfinished} unfinished`,
   );
-  console.log(`CPU ms per order: machine ${perOrder(machine)}`);
-  for (const [group, seconds] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${group.padEnd(28)} ${perOrder(seconds)}`);
+  console.log(`CPU ms per order: machine ${perOrder(machine)}   (of it in the kernel · context switches per order)`);
+  for (const [group, { seconds, system, switches }] of [...groups].sort((a, b) => b[1].seconds - a[1].seconds).slice(0, 12)) {
+    console.log(`  ${group.padEnd(28)} ${perOrder(seconds).padStart(5)}   (${perOrder(system)} · ${(switches / ORDERS).toFixed(1)})`);
+  }
   if (process.env.EVENTS) {
     const { rows } = await run.store.pool.query<{ type: string; n: number }>(
       `SELECT type, count(*)::int AS n FROM ${run.store.schema}.events GROUP BY type ORDER BY 2 DESC`,

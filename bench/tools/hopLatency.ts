@@ -3,7 +3,7 @@
  * service processes on a fresh schema (distributedRun.ts), drives unmeasured warm-up orders, drives the
  * measured ones, then reads the measured orders' events back from the log and prints, for each pair of
  * consecutive events of one order (its order, payment, reservation, shipment and saga streams), how
- * many orders had that step and its median gap by `occurredAt`. A gap between a service's event and
+ * many orders had that step and the p50/p90/p99 of its gap by `occurredAt`. A gap between a service's event and
  * the next context's is one hop: relay, broker, consumer and handler.
  *
  *   node --conditions=@eventfold/source --import tsx bench/tools/hopLatency.ts
@@ -60,10 +60,11 @@ try {
       gaps.set(step, all);
     }
   }
-  console.log('orders  median gap  step');
+  console.log('orders     p50     p90     p99 (ms)  step');
   for (const [step, all] of [...gaps].filter(([, all]) => all.length >= ORDERS / 20).sort((a, b) => b[1].length - a[1].length)) {
-    const median = [...all].sort((a, b) => a - b)[Math.floor(all.length / 2)] as number;
-    console.log(`${String(all.length).padStart(6)}  ${String(median).padStart(7)} ms  ${step}`);
+    const sorted = [...all].sort((a, b) => a - b);
+    const at = (q: number) => String(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]).padStart(7);
+    console.log(`${String(all.length).padStart(6)} ${at(0.5)} ${at(0.9)} ${at(0.99)}      ${step}`);
   }
 } finally {
   await closeRun();

@@ -61,6 +61,24 @@ export function createNotifier(): Notifier {
   };
 }
 
+/**
+ * Resolves on the first notify() of any of `notifiers`, after `ms`, or on abort, and then withdraws
+ * the other waits at once: a `Promise.race` of their waits would leave the losers' timers and abort
+ * listeners behind until they time out, piling up on `signal` when the loop around it spins fast.
+ */
+export async function waitForAny(notifiers: readonly Notifier[], ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  const local = new AbortController();
+  const onAbort = () => local.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race(notifiers.map((n) => n.wait(ms, local.signal)));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    local.abort();
+  }
+}
+
 export function createCatchUpSubscription(
   readAll: (options: ReadAllOptions) => Promise<RecordedEvent[]>,
   notifier: Notifier,

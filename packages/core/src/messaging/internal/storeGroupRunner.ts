@@ -9,7 +9,7 @@ import { type GlobalPosition, START } from '../../envelope.js';
 import { EventfoldError, isEventfoldError } from '../../errors.js';
 import type { EventStore } from '../../eventStore.js';
 import type { Notifier } from '../../subscription.js';
-import { createNotifier } from '../../subscription.js';
+import { createNotifier, waitForAny } from '../../subscription.js';
 import type { OutgoingMessage } from '../message.js';
 import type { Sleep } from '../timers.js';
 import { type MemberSettings, MemoryGroup } from './memoryGroup.js';
@@ -130,7 +130,7 @@ export class StoreGroupRunner {
           while (this.active && this.tracked.some((t) => !t.done)) await this.progress.wait(this.o.pollIntervalMs, signal);
           await this.commit();
           if (events.length < this.o.batchSize && this.active) {
-            await Promise.race([this.o.published.wait(this.o.pollIntervalMs, signal), this.progress.wait(this.o.pollIntervalMs, signal)]);
+            await waitForAny([this.o.published, this.progress], this.o.pollIntervalMs, signal);
           }
         } catch (error) {
           // The store is down or busy: wait and go on from where we are; anything else ends the group's reading.
