@@ -9,6 +9,8 @@ export interface Measurement {
   operations: number;
   /** Wall time in ms for those operations. */
   ms: number;
+  /** Latency p99 of the round, in ms, for workloads that measure latency (checked by a `RateTarget`'s `maxP99Ms`). */
+  p99Ms?: number;
 }
 
 export interface Contender {
@@ -17,7 +19,8 @@ export interface Contender {
   run: () => Promise<Measurement>;
 }
 
-export interface Target {
+/** A throughput ratio against an anchor measured in the same run. */
+export interface RatioTarget {
   /** Name of the anchor the target is stated against. */
   anchor: string;
   /** Minimum Eventfold / anchor throughput ratio the issue asks for. */
@@ -25,6 +28,22 @@ export interface Target {
   /** Optional: the issue's reference ('≥ 0.85× raw pg'). */
   label?: string;
 }
+
+/**
+ * An absolute figure the issue asks for, on Eventfold's own contender: its median throughput, and
+ * optionally the median of its rounds' p99 latency (`Measurement.p99Ms`). Machine-dependent by
+ * nature: it says whether this machine, today, reached the figure.
+ */
+export interface RateTarget {
+  /** Minimum median operations per second. */
+  minPerSec: number;
+  /** Maximum median p99 latency in ms; a round without `p99Ms` fails it. */
+  maxP99Ms?: number;
+  /** The issue's wording ('≥ 300 orders/s with p99 < 500 ms'). */
+  label: string;
+}
+
+export type Target = RatioTarget | RateTarget;
 
 export interface Workload {
   /** Stable id, e.g. 'postgres.append.single.8conn'. */
