@@ -14,6 +14,9 @@
  * processes start cold (module loading, JIT, connection pools, the broker's new topics), and a short
  * run measured from a cold start is mostly start-up. 0 measures from cold. Service processes get the
  * rest of the environment, so tuning knobs (SHOP_*) pass through.
+ *
+ * Both saga styles run in one bench run, rounds interleaved: Eventfold's contender is SHOP_SAGA_STYLE
+ * (default orchestration, the shop's default) and the other style is its anchor.
  */
 
 import { Agent, request } from 'node:http';
@@ -53,8 +56,12 @@ export function httpInjector(baseUrl: string): Injector {
   };
 }
 
-async function round(transportUrl: string, label: string): Promise<Measurement> {
-  const run = await startDistributedRun({ postgresUrl: POSTGRES, transportUrl, prefix: 'bench_dist' });
+type SagaStyle = 'orchestration' | 'choreography';
+const STYLE: SagaStyle = process.env.SHOP_SAGA_STYLE === 'choreography' ? 'choreography' : 'orchestration';
+const OTHER_STYLE: SagaStyle = STYLE === 'orchestration' ? 'choreography' : 'orchestration';
+
+async function round(transportUrl: string, label: string, style: SagaStyle): Promise<Measurement> {
+  const run = await startDistributedRun({ postgresUrl: POSTGRES, transportUrl, prefix: 'bench_dist', env: { SHOP_SAGA_STYLE: style } });
   try {
     const injector = httpInjector(run.url);
     if (WARMUP > 0) {
@@ -65,7 +72,7 @@ async function round(transportUrl: string, label: string): Promise<Measurement> 
     if (result.unfinished > 0) throw new Error(`${result.unfinished} of ${ORDERS} orders did not finish`);
     const { p50, p90, p99, max } = result.latencyMs;
     process.stdout.write(
-      `    shop distributed ${label}: ${result.throughput.toFixed(0)} orders/s over the run, completing at ${result.completionRate.toFixed(0)}/s (offered ${RATE || 'max'}) · p50 ${p50.toFixed(0)} ms · p90 ${p90.toFixed(0)} ms · p99 ${p99.toFixed(0)} ms · max ${max.toFixed(0)} ms\n`,
+      `    shop distributed ${label}, ${style}: ${result.throughput.toFixed(0)} orders/s over the run, completing at ${result.completionRate.toFixed(0)}/s (offered ${RATE || 'max'}) · p50 ${p50.toFixed(0)} ms · p90 ${p90.toFixed(0)} ms · p99 ${p99.toFixed(0)} ms · max ${max.toFixed(0)} ms\n`,
     );
     return { operations: ORDERS, ms: result.elapsedMs, p99Ms: p99 };
   } finally {
@@ -76,10 +83,10 @@ async function round(transportUrl: string, label: string): Promise<Measurement> 
 function workload(id: string, label: string, transportUrl: string): Workload {
   return {
     id,
-    description: `${ORDERS} orders at ${RATE || 'max'}/s placed → terminal over HTTP (after ${WARMUP} warm-up orders), four processes on PostgreSQL + ${label}`,
+    description: `${ORDERS} orders at ${RATE || 'max'}/s placed → terminal over HTTP (after ${WARMUP} warm-up orders), four processes on PostgreSQL + ${label}, ${STYLE} against ${OTHER_STYLE}`,
     unit: 'orders',
-    eventfold: { name: `shop distributed ${label}`, run: () => round(transportUrl, label) },
-    anchors: [],
+    eventfold: { name: `shop distributed ${label}, ${STYLE}`, run: () => round(transportUrl, label, STYLE) },
+    anchors: [{ name: `shop distributed ${label}, ${OTHER_STYLE}`, run: () => round(transportUrl, label, OTHER_STYLE) }],
     // Issue 6's figure for a 2-core machine. The whole-run rate is bounded by the run's tail (n orders
     // at r/s, the last taking L ms: at most n / (n/r + L)), so meeting it takes an offered rate above 300/s.
     targets: [{ minPerSec: 300, maxP99Ms: 500, label: '≥ 300 orders/s with p99 < 500 ms (issue 6)' }],
