@@ -34,9 +34,9 @@ async function measure(contenders: Contender[], rounds: number, warmup: number):
     const order = contenders.map((_, i) => contenders[(i + r) % contenders.length] as Contender);
     for (const c of order) {
       const m = await c.run();
-      const r = results.get(c.name);
-      r?.rates.push((m.operations * 1000) / m.ms);
-      if (m.p99Ms !== undefined) r?.p99s.push(m.p99Ms);
+      const sink = results.get(c.name);
+      sink?.rates.push((m.operations * 1000) / m.ms);
+      if (m.p99Ms !== undefined) sink?.p99s.push(m.p99Ms);
     }
   }
   return results;
