@@ -219,6 +219,7 @@ export {
   type SagaDefinition,
   type SagaDefinitionOptions,
   type SagaInputEvent,
+  type SagaParallelSteps,
   type SagaStep,
   type SagaStepContext,
   type StepOutcome,
@@ -251,7 +252,7 @@ export {
   sagaStreamId,
   TERMINAL_SAGA_STATUSES,
 } from './sagas/sagaLog.js';
-export { evolveSaga, foldSaga, initialSagaState, type SagaState } from './sagas/sagaState.js';
+export { evolveSaga, foldSaga, initialSagaState, type SagaLane, type SagaState } from './sagas/sagaState.js';
 export { assertTimers, createInMemoryTimerStore, type DurableTimer, type InMemoryTimerStore, type TimerStore } from './sagas/timerStore.js';
 export { type FlowStep, type FlowTrace, formatFlow, type TraceFlowOptions, traceFlow } from './sagas/traceFlow.js';
 export {

@@ -9,7 +9,7 @@ import { actionRetry, compensationRetry, type ReplyHandler, type ReplyVerdict, t
 import { deterministicIdAfter } from './deterministicId.js';
 import { SagaStateError } from './sagaErrors.js';
 import type { SagaCommand, SagaLogEvent, SagaLogEventMap, SagaPhase } from './sagaLog.js';
-import { evolveSaga, type SagaState } from './sagaState.js';
+import { evolveSaga, type SagaLane, type SagaState } from './sagaState.js';
 
 export type SagaInput =
   | { kind: 'start'; id: string; event: SagaInputEvent }
@@ -93,9 +93,15 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     });
   };
 
-  const advance = () => {
-    const next = definition.steps[definition.stepIndex(current.step as string) + 1] as AnyStep | undefined;
-    if (next !== undefined) return issue(next.name, 'action', 1);
+  const startStage = (index: number) => {
+    for (const name of definition.stages[index] ?? []) issue(name, 'action', 1);
+  };
+
+  /** After `done` succeeded: once its whole stage has, the next stage starts (or the saga completes). */
+  const advance = (done: string) => {
+    const stage = definition.stageOf(done);
+    if (!(definition.stages[stage] ?? []).every((name) => current.succeeded.includes(name))) return; // a parallel step is still out
+    if (stage + 1 < definition.stages.length) return startStage(stage + 1);
     const finals = definition.onCompleted?.(current.data as never, { sagaId: sagaId() }) ?? [];
     finals.forEach((command, i) => {
       emit('SagaCommandIssued', {
@@ -115,7 +121,12 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
   const compensateNext = () => {
     const next = current.compensations[0];
     if (next !== undefined) return issue(next, 'compensation', 1);
-    const finals = definition.onCompensated?.(current.data as never, { sagaId: sagaId(), reason: current.failure ?? '' }) ?? [];
+    const finals =
+      definition.onCompensated?.(current.data as never, {
+        sagaId: sagaId(),
+        reason: current.failure ?? '',
+        ...(current.failedStep === undefined ? {} : { step: current.failedStep }),
+      }) ?? [];
     finals.forEach((command, i) => {
       emit('SagaCommandIssued', {
         saga,
@@ -131,25 +142,59 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     emit('SagaCompensated', {});
   };
 
-  const fail = (reason: string, includeCurrent: boolean) => {
-    const name = current.step as string;
-    const done = [...current.succeeded].reverse();
-    const candidates = includeCurrent ? [name, ...done] : done;
+  /**
+   * Step `name` failed: compensate it too when its action may still have taken effect (`includeSelf`),
+   * then its parallel siblings still out (their commands may take effect too), then the steps that
+   * succeeded, in reverse.
+   */
+  const fail = (name: string, reason: string, includeSelf: boolean) => {
+    const inFlight = current.lanes.filter((lane) => lane.phase === 'action' && lane.step !== name).map((lane) => lane.step);
+    const candidates = [...(includeSelf ? [name] : []), ...inFlight, ...[...current.succeeded].reverse()];
     emit('SagaStepFailed', { step: name, reason, compensate: candidates.filter((n) => step(n).compensation !== undefined) });
     compensateNext();
   };
 
   /** A failed attempt: retry while the budget lasts; then compensate (action) or ask for help (compensation). */
-  const failedAttempt = (reason: string, timedOut: boolean) => {
-    const s = step(current.step as string);
-    const policy: RetryPolicyOptions = current.phase === 'action' ? actionRetry(s) : compensationRetry(s);
+  const failedAttempt = (lane: SagaLane, reason: string, timedOut: boolean) => {
+    const s = step(lane.step);
+    const policy: RetryPolicyOptions = lane.phase === 'action' ? actionRetry(s) : compensationRetry(s);
     const retry = createRetryPolicy(policy, { random: context.random });
-    if (current.tries < retry.maxAttempts) {
-      emit('SagaRetryScheduled', { step: current.step as string, phase: current.phase, attempt: current.attempt, reason });
-      return schedule('retry', current.step as string, current.phase, current.attempt, retry.delayAfter(current.tries));
+    if (lane.tries < retry.maxAttempts) {
+      emit('SagaRetryScheduled', { step: lane.step, phase: lane.phase, attempt: lane.attempt, reason });
+      return schedule('retry', lane.step, lane.phase, lane.attempt, retry.delayAfter(lane.tries));
     }
-    if (current.phase === 'action') return fail(reason, timedOut);
-    emit('SagaAttentionRequested', { saga, sagaId: sagaId(), step: current.step as string, phase: current.phase, reason, attempts: current.tries });
+    if (lane.phase === 'action') return fail(lane.step, reason, timedOut);
+    emit('SagaAttentionRequested', { saga, sagaId: sagaId(), step: lane.step, phase: lane.phase, reason, attempts: lane.tries });
+  };
+
+  /** The step in progress that waits for this reply type (the first, when parallel steps share it), and its handler. */
+  const answered = (type: string): { lane: SagaLane; handler: ReplyHandler<JsonObject, SagaInputEvent> } | undefined => {
+    for (const lane of current.lanes) {
+      const s = step(lane.step);
+      const replies = (lane.phase === 'action' ? s.replies : s.compensation?.replies) as Record<string, ReplyHandler<JsonObject, SagaInputEvent>> | undefined;
+      const handler = replies?.[type];
+      if (handler !== undefined) return { lane, handler };
+    }
+    return undefined;
+  };
+
+  /**
+   * While compensating, a reply that confirms a compensation still waiting its turn settles it now: a
+   * parallel step that was out when the saga failed may answer that it did nothing (stock rejected,
+   * payment declined) before its compensation starts, and no later reply would say so again.
+   */
+  const settleAhead = (event: SagaInputEvent) => {
+    if (current.status !== 'Compensating') return;
+    for (const name of current.compensations) {
+      if (current.lanes.some((lane) => lane.step === name)) continue;
+      const replies = step(name).compensation?.replies as Record<string, ReplyHandler<JsonObject, SagaInputEvent>> | undefined;
+      const handler = replies?.[event.type];
+      if (handler === undefined) continue;
+      const raw = typeof handler === 'function' ? handler(event, current.data) : handler;
+      if ((typeof raw === 'string' ? raw : raw.outcome) !== 'ok') continue;
+      emit('SagaCompensationSucceeded', { step: name, replyType: event.type });
+      return;
+    }
   };
 
   switch (input.kind) {
@@ -161,47 +206,49 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
       const started = start?.(input.event);
       if (started === undefined) return [];
       emit('SagaStarted', { saga, sagaId: started.sagaId, data: started.data });
-      issue((definition.steps[0] as AnyStep).name, 'action', 1);
+      startStage(0);
       return out;
     }
     case 'reply': {
       // A saga waiting for a human still takes a late success for the step it is stuck on.
       if (current.status !== 'Running' && current.status !== 'Compensating' && current.status !== 'NeedsAttention') return [];
-      const s = step(current.step as string);
-      const replies = (current.phase === 'action' ? s.replies : s.compensation?.replies) as
-        | Record<string, ReplyHandler<JsonObject, SagaInputEvent>>
-        | undefined;
-      const handler = replies?.[input.event.type];
-      if (handler === undefined) return [];
+      const found = answered(input.event.type);
+      if (found === undefined) {
+        settleAhead(input.event);
+        return out;
+      }
+      const { lane, handler } = found;
       const raw = typeof handler === 'function' ? handler(input.event, current.data) : handler;
       const verdict: ReplyVerdict<JsonObject> = typeof raw === 'string' ? { outcome: raw } : raw;
       if (current.status === 'NeedsAttention' && verdict.outcome !== 'ok') return [];
       const reason = verdict.reason ?? input.event.type;
-      if (current.phase === 'action') {
+      if (lane.phase === 'action') {
         if (verdict.outcome === 'ok') {
           // The data only when the reply changed it: every entry would otherwise repeat the whole of it.
           emit('SagaStepSucceeded', {
-            step: current.step as string,
+            step: lane.step,
             replyType: input.event.type,
             ...(verdict.data !== undefined ? { data: verdict.data } : {}),
           });
-          advance();
-        } else if (verdict.outcome === 'fail') fail(reason, verdict.compensateStep === true);
+          advance(lane.step);
+        } else if (verdict.outcome === 'fail') fail(lane.step, reason, verdict.compensateStep === true);
         // A transient failure counts only against the attempt still out, not one already timed out and rescheduled.
-        else if (current.awaiting) failedAttempt(reason, false);
+        else if (lane.awaiting) failedAttempt(lane, reason, false);
       } else if (verdict.outcome === 'ok') {
-        emit('SagaCompensationSucceeded', { step: current.step as string, replyType: input.event.type });
+        emit('SagaCompensationSucceeded', { step: lane.step, replyType: input.event.type });
         compensateNext();
-      } else if (current.awaiting) failedAttempt(reason, false);
+      } else if (lane.awaiting) failedAttempt(lane, reason, false);
       return out;
     }
     case 'timer': {
       if (current.status !== 'Running' && current.status !== 'Compensating') return []; // a late timer for a finished saga
-      if (input.id === current.timeoutTimerId && current.awaiting) {
-        emit('SagaStepExpired', { step: current.step as string, phase: current.phase, attempt: current.attempt });
-        failedAttempt(`${current.phase === 'action' ? 'step' : 'compensation'} "${current.step}" timed out`, true);
-      } else if (input.id === current.retryTimerId) {
-        issue(current.step as string, current.phase, current.attempt + 1);
+      const expired = current.lanes.find((lane) => lane.awaiting && lane.timeoutTimerId === input.id);
+      const retrying = current.lanes.find((lane) => lane.retryTimerId === input.id);
+      if (expired !== undefined) {
+        emit('SagaStepExpired', { step: expired.step, phase: expired.phase, attempt: expired.attempt });
+        failedAttempt(expired, `${expired.phase === 'action' ? 'step' : 'compensation'} "${expired.step}" timed out`, true);
+      } else if (retrying !== undefined) {
+        issue(retrying.step, retrying.phase, retrying.attempt + 1);
       }
       return out;
     }

@@ -1,7 +1,9 @@
 /**
  * Declares an orchestrated saga: the events that start it, how a reply finds its instance, and the
  * steps — each an action (a command), the replies that end it, a compensation, a timeout and a retry
- * policy. Pure data and functions; the runner (`createSagaRunner`) does the I/O.
+ * policy. Steps run one after another; steps grouped with `{ parallel: [a, b] }` run at the same time,
+ * and the step after the group starts once all of them succeeded. Pure data and functions; the runner
+ * (`createSagaRunner`) does the I/O.
  */
 import type { JsonObject } from '../envelope.js';
 import { InvalidInputError } from '../errors.js';
@@ -62,6 +64,16 @@ export interface SagaStep<TData, TEvent extends SagaInputEvent> {
   compensation?: SagaCompensation<TData, TEvent>;
 }
 
+/**
+ * Steps that run at the same time: each is issued when the group starts, each has its own timeout and
+ * retries, and the saga moves on once every one of them succeeded. When one fails, the others still in
+ * flight are compensated too (their commands may still take effect), then the earlier steps in reverse.
+ * A reply type that several steps of the group wait for goes to the first of them that is in flight.
+ */
+export interface SagaParallelSteps<TData, TEvent extends SagaInputEvent> {
+  parallel: readonly SagaStep<TData, TEvent>[];
+}
+
 export interface SagaDefinitionOptions<TData extends JsonObject, TEvent extends SagaInputEvent> {
   /** PascalCase; names the saga log streams (`saga-<name>-<id>`), the checkpoint and the timers. */
   name: string;
@@ -69,15 +81,25 @@ export interface SagaDefinitionOptions<TData extends JsonObject, TEvent extends 
   startedBy: { readonly [K in TEvent['type']]?: (event: Extract<TEvent, { type: K }>) => { sagaId: string; data: TData } | undefined };
   /** The instance a reply belongs to (undefined: none). */
   associate(event: TEvent): string | undefined;
-  steps: readonly SagaStep<TData, TEvent>[];
+  /** In order; a `{ parallel: [...] }` group runs its steps at the same time. */
+  steps: readonly (SagaStep<TData, TEvent> | SagaParallelSteps<TData, TEvent>)[];
   /** Commands sent once every step succeeded (capture the payment, commit the stock); not awaited. */
   onCompleted?: (data: TData, context: { sagaId: string }) => readonly SagaCommand[];
-  /** Commands sent once every compensation is done (tell the originator why it failed); `reason` is the failure's. Not awaited. */
-  onCompensated?: (data: TData, context: { sagaId: string; reason: string }) => readonly SagaCommand[];
+  /**
+   * Commands sent once every compensation is done (tell the originator why it failed); `reason` is the
+   * failure's and `step` the step that failed (absent in logs written before it was kept). Not awaited.
+   */
+  onCompensated?: (data: TData, context: { sagaId: string; reason: string; step?: string }) => readonly SagaCommand[];
 }
 
 export interface SagaDefinition<TData extends JsonObject = JsonObject, TEvent extends SagaInputEvent = SagaInputEvent>
-  extends SagaDefinitionOptions<TData, TEvent> {
+  extends Omit<SagaDefinitionOptions<TData, TEvent>, 'steps'> {
+  /** Every step, in declaration order (a parallel group's steps in place). */
+  readonly steps: readonly SagaStep<TData, TEvent>[];
+  /** The steps that start together, stage by stage: one name for a single step, several for a parallel group. */
+  readonly stages: readonly (readonly string[])[];
+  /** The stage a step belongs to (its index in `stages`). */
+  stageOf(name: string): number;
   /** Every event type that starts an instance. */
   readonly startTypes: ReadonlySet<string>;
   /** Every event type some step or compensation waits for. */
@@ -120,8 +142,9 @@ export function defineSaga<TData extends JsonObject, TEvent extends SagaInputEve
   if (!Array.isArray(options.steps) || options.steps.length === 0) throw new InvalidInputError('saga.steps', 'must list at least one step.');
   const names = new Set<string>();
   const replyTypes = new Set<string>();
-  options.steps.forEach((step, i) => {
-    const path = `saga.steps[${i}]`;
+  const flat: SagaStep<TData, TEvent>[] = [];
+  const stages: string[][] = [];
+  const checkStep = (step: SagaStep<TData, TEvent>, path: string) => {
     if (typeof step.name !== 'string' || step.name.length === 0 || step.name.length > 100)
       throw new InvalidInputError(`${path}.name`, 'must be a non-empty name.');
     if (names.has(step.name)) throw new InvalidInputError(`${path}.name`, `"${step.name}" is used by two steps; step names must be unique.`);
@@ -141,22 +164,52 @@ export function defineSaga<TData extends JsonObject, TEvent extends SagaInputEve
       else checkTimeout(`${path}.compensation.timeoutMs`, step.compensation.timeoutMs);
       createRetryPolicy(step.compensation.retry ?? DEFAULT_COMPENSATION_RETRY);
     }
+    flat.push(step);
+  };
+  options.steps.forEach((entry, i) => {
+    const path = `saga.steps[${i}]`;
+    if (isParallel(entry)) {
+      const group: readonly unknown[] = Array.isArray(entry.parallel) ? entry.parallel : [];
+      if (group.length === 0)
+        throw new InvalidInputError(`${path}.parallel`, 'must list the steps that run at the same time, e.g. { parallel: [payment, stock] }.');
+      group.forEach((step, j) => {
+        if (isParallel(step)) throw new InvalidInputError(`${path}.parallel[${j}]`, 'parallel groups cannot nest; list their steps in one group.');
+        checkStep(step as SagaStep<TData, TEvent>, `${path}.parallel[${j}]`);
+      });
+      stages.push(entry.parallel.map((step) => step.name));
+    } else {
+      checkStep(entry, path);
+      stages.push([entry.name]);
+    }
   });
   for (const type of startTypes) {
     if (replyTypes.has(type)) throw new InvalidInputError('saga.startedBy', `"${type}" both starts the saga and answers a step; use different event types.`);
   }
-  const index = new Map(options.steps.map((s, i) => [s.name, i]));
+  const index = new Map(flat.map((s, i) => [s.name, i]));
+  const stageIndex = new Map(stages.flatMap((names, i) => names.map((name) => [name, i] as const)));
+  const unknownStep = (name: string) =>
+    new InvalidInputError('step', `saga "${options.name}" has no step "${name}"; the saga log was written by another version of it.`);
   return {
     ...options,
+    steps: flat,
+    stages,
     startTypes,
     replyTypes,
     stepIndex(name) {
       const i = index.get(name);
-      if (i === undefined)
-        throw new InvalidInputError('step', `saga "${options.name}" has no step "${name}"; the saga log was written by another version of it.`);
+      if (i === undefined) throw unknownStep(name);
+      return i;
+    },
+    stageOf(name) {
+      const i = stageIndex.get(name);
+      if (i === undefined) throw unknownStep(name);
       return i;
     },
   };
+}
+
+function isParallel<TData, TEvent extends SagaInputEvent>(entry: unknown): entry is SagaParallelSteps<TData, TEvent> {
+  return typeof entry === 'object' && entry !== null && 'parallel' in entry;
 }
 
 function requireTimeout(path: string, value: number | undefined): void {

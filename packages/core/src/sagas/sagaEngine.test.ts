@@ -3,10 +3,11 @@ import { createManualClock } from '../clock.js';
 import type { EventStore } from '../eventStore.js';
 import { createInMemoryEventStore } from '../inMemoryEventStore.js';
 import { uuidv7 } from '../uuidv7.js';
+import { defineSaga } from './defineSaga.js';
 import { deterministicId, deterministicIdAfter } from './deterministicId.js';
 import { createSagaEngine } from './sagaEngine.js';
 import { sagaStreamId } from './sagaLog.js';
-import { trip, tripSaga } from './testSagas.js';
+import { type TripData, type TripEvent, trip, tripSaga } from './testSagas.js';
 import { createInMemoryTimerStore } from './timerStore.js';
 
 function setup() {
@@ -172,4 +173,32 @@ describe('createSagaEngine', () => {
     const log = (await store.readStream(sagaStreamId('Trip', 't1'))).map((e) => e.type);
     expect(log.at(-1)).toBe('SagaCompleted');
   });
+
+  test('with parallel steps, an answered step withdraws only its own timeout', async () => {
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const store = createInMemoryEventStore({ clock });
+    const [flight, hotel, car] = tripSaga.steps as [TripStep, TripStep, TripStep];
+    const saga = defineSaga<TripData, TripEvent>({ ...tripSaga, name: 'ParallelTrip', steps: [{ parallel: [flight, hotel] }, car] });
+    const timers = createInMemoryTimerStore();
+    const engine = createSagaEngine({ store, saga, timers, clock, random: () => 0.5 });
+    await engine.apply('t1', { kind: 'start', id: uuidv7(), event: trip('TripRequested') });
+    const pending = () =>
+      timers
+        .all()
+        .filter((t) => !t.fired)
+        .map((t) => t.timer.id);
+    const [flightTimeout, hotelTimeout] = (await store.readStream(sagaStreamId('ParallelTrip', 't1')))
+      .filter((e) => e.type === 'SagaCommandIssued')
+      .map((e) => (e.data as { timeout: { timerId: string } }).timeout.timerId);
+    expect(pending()).toEqual([flightTimeout, hotelTimeout]);
+    const { state } = await engine.apply('t1', reply('HotelBooked'));
+    expect(pending()).toEqual([flightTimeout]);
+    expect(state.lanes.map((l) => l.step)).toEqual(['flight']);
+    // The flight's answer starts the car: its timeout is the one left.
+    await engine.apply('t1', reply('FlightBooked'));
+    expect(pending()).toHaveLength(1);
+    expect(pending()).not.toContain(flightTimeout);
+  });
 });
+
+type TripStep = (typeof tripSaga.steps)[number];

@@ -165,9 +165,8 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
       // Timers are also scheduled when the runner reads these events back from the log; doing it now saves a round.
       const scheduled = timersOf(saga.name, decided);
       if (scheduled.length > 0) await timers.schedule(scheduled);
-      const obsolete = [state.timeoutTimerId, state.retryTimerId].filter(
-        (id): id is string => id !== undefined && id !== after.timeoutTimerId && id !== after.retryTimerId,
-      );
+      const live = new Set(laneTimers(after));
+      const obsolete = laneTimers(state).filter((id) => !live.has(id));
       // A step that got its answer no longer needs its timeout; firing it would change nothing, so skip the work.
       if (obsolete.length > 0) await timers.markFired(obsolete);
       return { appended: decided, state: after };
@@ -210,4 +209,9 @@ export function createSagaEngine(options: SagaEngineOptions): SagaEngine {
       await apply(timer.key, { kind: 'timer', id: timer.id });
     },
   };
+}
+
+/** The timers the steps in progress wait on (timeouts and retries). */
+function laneTimers(state: SagaState): string[] {
+  return state.lanes.flatMap((lane) => [lane.timeoutTimerId, lane.retryTimerId].filter((id): id is string => id !== undefined));
 }

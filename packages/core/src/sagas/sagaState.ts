@@ -5,6 +5,20 @@
 import type { JsonObject } from '../envelope.js';
 import type { CausedSagaLogEvent, SagaAttentionRequestedData, SagaPhase, SagaStatus } from './sagaLog.js';
 
+/** A step in progress: its action while Running, its compensation while Compensating. */
+export interface SagaLane {
+  readonly step: string;
+  readonly phase: Exclude<SagaPhase, 'completion'>;
+  /** Attempt number of this step phase (keeps growing across operator retries, so ids stay unique). */
+  readonly attempt: number;
+  /** Attempts used from the current retry budget (an operator retry starts a new budget). */
+  readonly tries: number;
+  /** A command of the current attempt is out and its reply is awaited. */
+  readonly awaiting: boolean;
+  readonly timeoutTimerId: string | undefined;
+  readonly retryTimerId: string | undefined;
+}
+
 export interface SagaState {
   readonly status: SagaStatus;
   readonly sagaId: string | undefined;
@@ -14,7 +28,15 @@ export interface SagaState {
    */
   readonly anchor: string | undefined;
   readonly data: JsonObject;
-  /** The step in progress: its action while Running, its compensation while Compensating. */
+  /**
+   * The steps in progress, in the order they were issued: several while a parallel group runs, one
+   * otherwise (a compensation, or a single step), none once the saga ended or between steps.
+   */
+  readonly lanes: readonly SagaLane[];
+  /**
+   * The first step in progress (`lanes[0]`), or the last one that was once none is; the fields below
+   * mirror that lane. Read `lanes` when the saga has parallel steps.
+   */
   readonly step: string | undefined;
   readonly phase: Exclude<SagaPhase, 'completion'>;
   /** Attempt number of the current step phase (keeps growing across operator retries, so ids stay unique). */
@@ -32,6 +54,8 @@ export interface SagaState {
   /** Ids of the inputs (replies, timers, requests) already handled: a redelivery changes nothing. */
   readonly handled: readonly string[];
   readonly failure: string | undefined;
+  /** The step whose failure made the saga compensate. */
+  readonly failedStep: string | undefined;
   readonly attention: SagaAttentionRequestedData | undefined;
   /** Events in the log. */
   readonly version: number;
@@ -42,6 +66,7 @@ export const initialSagaState: SagaState = Object.freeze({
   sagaId: undefined,
   anchor: undefined,
   data: {},
+  lanes: [],
   step: undefined,
   phase: 'action',
   attempt: 0,
@@ -53,51 +78,95 @@ export const initialSagaState: SagaState = Object.freeze({
   compensations: [],
   handled: [],
   failure: undefined,
+  failedStep: undefined,
   attention: undefined,
   version: 0,
 }) as SagaState;
 
+const idle = { awaiting: false, timeoutTimerId: undefined, retryTimerId: undefined } as const;
+
+/** The state with these lanes; the single-step fields mirror the first (or, with none, keep the last step, settled). */
+function withLanes(state: SagaState, lanes: readonly SagaLane[]): SagaState {
+  const first = lanes[0];
+  if (first === undefined) return { ...state, lanes, ...idle };
+  return { ...state, lanes, ...first };
+}
+
+const updateLane = (lanes: readonly SagaLane[], step: string, change: (lane: SagaLane) => SagaLane): SagaLane[] =>
+  lanes.map((lane) => (lane.step === step ? change(lane) : lane));
+
 export function evolveSaga(state: SagaState, event: CausedSagaLogEvent): SagaState {
   const next = { ...state, version: state.version + 1 };
   if (event.causationId !== undefined && !state.handled.includes(event.causationId)) next.handled = [...state.handled, event.causationId];
-  const settle = { awaiting: false, timeoutTimerId: undefined, retryTimerId: undefined };
+  const settleLane = (step: string) =>
+    withLanes(
+      next,
+      updateLane(state.lanes, step, (lane) => ({ ...lane, ...idle })),
+    );
+  const dropLane = (step: string) =>
+    withLanes(
+      next,
+      state.lanes.filter((lane) => lane.step !== step),
+    );
   switch (event.type) {
     case 'SagaStarted':
       return { ...next, status: 'Running', sagaId: event.data.sagaId, anchor: event.causationId, data: event.data.data };
     case 'SagaCommandIssued': {
       const { phase, step, attempt } = event.data;
       if (phase === 'completion') return next;
-      const same = step === state.step && phase === state.phase;
-      return { ...next, ...settle, step, phase, attempt, tries: same ? state.tries + 1 : 1, awaiting: true, timeoutTimerId: event.data.timeout?.timerId };
+      const same = state.lanes.find((lane) => lane.step === step && lane.phase === phase);
+      const lane: SagaLane = {
+        step,
+        phase,
+        attempt,
+        tries: same ? same.tries + 1 : 1,
+        awaiting: true,
+        timeoutTimerId: event.data.timeout?.timerId,
+        retryTimerId: undefined,
+      };
+      return withLanes(next, same ? updateLane(state.lanes, step, () => lane) : [...state.lanes, lane]);
     }
-    case 'SagaTimerScheduled':
-      return event.data.purpose === 'timeout' ? { ...next, timeoutTimerId: event.data.timerId } : { ...next, retryTimerId: event.data.timerId };
+    case 'SagaTimerScheduled': {
+      const { step, purpose, timerId } = event.data;
+      return withLanes(
+        next,
+        updateLane(state.lanes, step, (lane) => (purpose === 'timeout' ? { ...lane, timeoutTimerId: timerId } : { ...lane, retryTimerId: timerId })),
+      );
+    }
     case 'SagaStepSucceeded':
       return {
-        ...next,
-        ...settle,
+        ...dropLane(event.data.step),
         status: 'Running',
         attention: undefined,
         data: event.data.data ?? state.data,
         succeeded: [...state.succeeded, event.data.step],
       };
     case 'SagaStepFailed':
-      return { ...next, ...settle, status: 'Compensating', failure: event.data.reason, compensations: event.data.compensate };
+      return { ...withLanes(next, []), status: 'Compensating', failure: event.data.reason, failedStep: event.data.step, compensations: event.data.compensate };
     case 'SagaRetryScheduled':
     case 'SagaStepExpired':
-      return { ...next, ...settle };
+      return settleLane(event.data.step);
     case 'SagaCompensationSucceeded':
-      return { ...next, ...settle, status: 'Compensating', attention: undefined, compensations: state.compensations.filter((s) => s !== event.data.step) };
+      return {
+        ...dropLane(event.data.step),
+        status: 'Compensating',
+        attention: undefined,
+        compensations: state.compensations.filter((s) => s !== event.data.step),
+      };
     case 'SagaCompleted':
-      return { ...next, ...settle, status: 'Completed' };
+      return { ...withLanes(next, []), status: 'Completed' };
     case 'SagaCompensated':
-      return { ...next, ...settle, status: 'Compensated' };
+      return { ...withLanes(next, []), status: 'Compensated' };
     case 'SagaAttentionRequested':
-      return { ...next, ...settle, status: 'NeedsAttention', attention: event.data };
-    case 'SagaManuallyRetried':
-      return { ...next, status: state.phase === 'action' ? 'Running' : 'Compensating', tries: 0, attention: undefined };
+      return { ...settleLane(event.data.step), status: 'NeedsAttention', attention: event.data };
+    case 'SagaManuallyRetried': {
+      // The step waiting for a human is the one the attention request named.
+      const stuck = state.attention?.step ?? state.step;
+      const lanes = updateLane(state.lanes, stuck ?? '', (lane) => ({ ...lane, tries: 0 }));
+      return { ...withLanes(next, lanes), status: state.phase === 'action' ? 'Running' : 'Compensating', attention: undefined };
+    }
     case 'SagaManuallyResolved':
-      return { ...next, ...settle, status: event.data.resolution, attention: undefined };
+      return { ...withLanes(next, []), status: event.data.resolution, attention: undefined };
   }
 }
 
