@@ -19,7 +19,12 @@ export interface SagaLane {
   readonly retryTimerId: string | undefined;
 }
 
-export interface SagaState {
+/**
+ * Besides `lanes`, the fields of one lane (`step` … `retryTimerId`) mirror the first step in progress
+ * (`lanes[0]`), or the last one once none is (then settled: not awaiting, no timers). Read `lanes` when
+ * the saga has parallel steps.
+ */
+export interface SagaState extends Omit<SagaLane, 'step'> {
   readonly status: SagaStatus;
   readonly sagaId: string | undefined;
   /**
@@ -33,20 +38,8 @@ export interface SagaState {
    * otherwise (a compensation, or a single step), none once the saga ended or between steps.
    */
   readonly lanes: readonly SagaLane[];
-  /**
-   * The first step in progress (`lanes[0]`), or the last one that was once none is; the fields below
-   * mirror that lane. Read `lanes` when the saga has parallel steps.
-   */
+  /** The first step in progress, or the last one (undefined before the first). */
   readonly step: string | undefined;
-  readonly phase: Exclude<SagaPhase, 'completion'>;
-  /** Attempt number of the current step phase (keeps growing across operator retries, so ids stay unique). */
-  readonly attempt: number;
-  /** Attempts used from the current retry budget (an operator retry starts a new budget). */
-  readonly tries: number;
-  /** A command of the current attempt is out and its reply is awaited. */
-  readonly awaiting: boolean;
-  readonly timeoutTimerId: string | undefined;
-  readonly retryTimerId: string | undefined;
   /** Steps whose action succeeded, in order. */
   readonly succeeded: readonly string[];
   /** Steps still to compensate, next first. */
