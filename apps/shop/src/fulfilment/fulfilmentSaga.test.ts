@@ -16,26 +16,21 @@ const cancelled: FulfilmentInput = { type: 'OrderCancelled', data: { orderId: o,
 const saga = sagaFixture(fulfilmentSaga);
 
 describe('order fulfilment saga (orchestration, on defineSaga)', () => {
-  test('starts by requesting the payment and the stock at once, each from its service', () => {
+  test('starts by requesting the payment, to the payments service', () => {
     saga
       .given()
       .when(placed)
-      .thenCommands([
-        { type: 'FulfilmentPaymentRequested', data: { orderId: o, customerId: 'ada', amount: 2500, paymentToken: 'tok_visa' }, to: 'payments' },
-        { type: 'FulfilmentStockRequested', data: { orderId: o, lines: [{ sku: 'TEA-001', quantity: 2 }] }, to: 'inventory' },
-      ])
-      .thenLog(['SagaStarted', 'SagaCommandIssued', 'SagaCommandIssued'])
+      .thenCommands([{ type: 'FulfilmentPaymentRequested', data: { orderId: o, customerId: 'ada', amount: 2500, paymentToken: 'tok_visa' }, to: 'payments' }])
+      .thenLog(['SagaStarted', 'SagaCommandIssued'])
       .thenStatus('Running');
   });
 
-  test('happy path: payment and stock → shipment → completion → capture → commit, Completed', () => {
+  test('happy path: payment → stock → shipment → completion → capture → commit, Completed', () => {
     const given = saga.given([placed]);
-    given.when(authorized).thenCommands([]);
+    given
+      .when(authorized)
+      .thenCommands([{ type: 'FulfilmentStockRequested', data: { orderId: o, lines: [{ sku: 'TEA-001', quantity: 2 }] }, to: 'inventory' }]);
     given.when(reserved).thenCommands([{ type: 'FulfilmentShipmentRequested', to: 'shipping' }]);
-    // Whichever answers first, the shipment waits for both.
-    const reversed = saga.given([placed]);
-    reversed.when(reserved).thenCommands([]);
-    reversed.when(authorized).thenCommands([{ type: 'FulfilmentShipmentRequested', to: 'shipping' }]);
     given.when(scheduled).thenCommands([{ type: 'FulfilmentOrderCompletionRequested', data: { orderId: o }, to: 'orders' }]);
     given.when({ type: 'OrderCompleted', data: { orderId: o, total: 2500 } }).thenCommands([{ type: 'FulfilmentCaptureRequested', to: 'payments' }]);
     given
@@ -58,21 +53,11 @@ describe('order fulfilment saga (orchestration, on defineSaga)', () => {
     expect(given.state.status).toBe('Running');
   });
 
-  test('declined payment: the reservation is released, then the order is rejected', () => {
-    const declined = { type: 'PaymentDeclined', data: { orderId: o, reason: 'card_declined' } } as const;
-    // The reservation was confirmed first: it is released.
-    const given = saga.given([placed, reserved]);
-    given.when(declined).thenCompensations([{ type: 'FulfilmentStockReleaseRequested', to: 'inventory' }]);
-    given
-      .when({ type: 'ReservationReleased', data: { orderId: o, reason: 'fulfilment compensated' } })
+  test('declined payment: nothing to undo, the order is rejected', () => {
+    saga
+      .given([placed])
+      .when({ type: 'PaymentDeclined', data: { orderId: o, reason: 'card_declined' } })
       .thenCommands([{ type: 'FulfilmentOrderRejectionRequested', data: { orderId: o, reason: 'payment_declined' }, to: 'orders' }])
-      .thenStatus('Compensated');
-    // The reservation was still out: released too (a release that overtakes it closes it), and its late rejection settles that.
-    const early = saga.given([placed]);
-    early.when(declined).thenCompensations([{ type: 'FulfilmentStockReleaseRequested' }]);
-    early
-      .when({ type: 'ReservationRejected', data: { orderId: o, sku: 'TEA-001', requested: 2, available: 0 } })
-      .thenCommands([{ type: 'FulfilmentOrderRejectionRequested', data: { orderId: o, reason: 'payment_declined' } }])
       .thenStatus('Compensated');
   });
 
@@ -103,27 +88,10 @@ describe('order fulfilment saga (orchestration, on defineSaga)', () => {
       .thenStatus('Compensated');
   });
 
-  test('cancelled while payment and stock are out: both are undone, and a decline settles the void', () => {
+  test('cancelled while the payment is out and then declined: the decline settles the void', () => {
     const given = saga.given([placed]);
     given.when(cancelled).thenCompensations([{ type: 'FulfilmentPaymentVoidRequested' }]);
-    expect(given.state.compensations).toEqual(['payment', 'stock']);
-    given.when({ type: 'PaymentDeclined', data: { orderId: o, reason: 'card_declined' } }).thenCompensations([{ type: 'FulfilmentStockReleaseRequested' }]);
-    given
-      .when({ type: 'ReservationReleased', data: { orderId: o, reason: 'x' } })
-      .thenCommands([])
-      .thenStatus('Compensated');
-  });
-
-  test('out of stock while the payment is out: the payment is voided; the rejection answered before its turn settles the stock', () => {
-    const given = saga.given([placed]);
-    given
-      .when({ type: 'ReservationRejected', data: { orderId: o, sku: 'LTD-001', requested: 5, available: 1 } })
-      .thenCompensations([{ type: 'FulfilmentPaymentVoidRequested' }]);
-    // The authorisation overtaken by the void cancels it (payments answers PaymentCancelled).
-    given
-      .when({ type: 'PaymentCancelled', data: { orderId: o, reason: 'voided before authorisation' } })
-      .thenCommands([{ type: 'FulfilmentOrderRejectionRequested', data: { orderId: o, reason: 'out_of_stock' } }])
-      .thenStatus('Compensated');
+    given.when({ type: 'PaymentDeclined', data: { orderId: o, reason: 'card_declined' } }).thenStatus('Compensated');
   });
 
   test('a cancellation that wins the race against completion compensates shipment, stock and payment', () => {
@@ -135,11 +103,11 @@ describe('order fulfilment saga (orchestration, on defineSaga)', () => {
   });
 
   test('a command without an answer is sent again after its timeout (durable timers), with backoff', () => {
-    const given = saga.given([placed, reserved]);
+    const given = saga.given([placed]);
     given.when({ advance: 29_999 }).thenLog([]);
     given.when({ advance: 1 }).thenLog(['SagaStepExpired', 'SagaRetryScheduled', 'SagaTimerScheduled']);
     given.when({ advance: 1_000 }).thenCommands([{ type: 'FulfilmentPaymentRequested' }]);
-    given.when(authorized).thenCommands([{ type: 'FulfilmentShipmentRequested' }]);
+    given.when(authorized).thenCommands([{ type: 'FulfilmentStockRequested' }]);
   });
 
   test('a compensation that is never confirmed needs attention; an operator retry sends it again', () => {
@@ -160,9 +128,5 @@ describe('order fulfilment saga (orchestration, on defineSaga)', () => {
     expect(rejectionFor('out_of_stock', data)).toBe('out_of_stock');
     expect(rejectionFor('step "payment" timed out', data)).toBe('payment_declined');
     expect(rejectionFor('step "stock" timed out', { ...data, paid: true })).toBe('out_of_stock');
-    // The step that failed decides, whatever the payment's state: payment and stock run side by side.
-    expect(rejectionFor('step "stock" timed out', data, 'stock')).toBe('out_of_stock');
-    expect(rejectionFor('step "payment" timed out', { ...data, paid: true }, 'payment')).toBe('payment_declined');
-    expect(rejectionFor('step "shipment" timed out', data, 'shipment')).toBe('out_of_stock');
   });
 });

@@ -1,12 +1,12 @@
 /**
- * Orchestrated order fulfilment on the saga machinery (`defineSaga`): payment and stock reservation at
- * the same time (a parallel group) → shipment → order completion → payment capture → stock commit. Its inputs are the other contexts'
+ * Orchestrated order fulfilment on the saga machinery (`defineSaga`): payment → stock reservation →
+ * shipment → order completion → payment capture → stock commit. Its inputs are the other contexts'
  * integration events; its commands are the `Fulfilment…Requested` contracts, recorded in the saga log
  * (`saga-Fulfilment-<orderId>`) and delivered by the relay on `shop.fulfilment`. A failed step
  * compensates the earlier ones in reverse; a cancellation compensates the step in flight as well.
  * Every saga ends Completed, Compensated or NeedsAttention (a compensation that never got confirmed).
  */
-import { defineSaga, type SagaCommand, type SagaDefinitionOptions, type SagaStep } from '@eventfold/core';
+import { defineSaga, type SagaCommand, type SagaStep } from '@eventfold/core';
 import type { IntegrationEvents, IntegrationMessage } from '../contracts/integrationEvents.js';
 import type { RejectionReason, ShippingAddress } from '../orders/orderDecider.js';
 
@@ -71,46 +71,37 @@ const COMPENSATION = { timeoutMs: 30_000, retry: { maxAttempts: 10, initialDelay
 /** The order was cancelled while this step's command was out: its action may still happen, so it is undone too. */
 const CANCELLED = { OrderCancelled: () => ({ outcome: 'fail', reason: 'cancelled', compensateStep: true }) as const };
 
-const payment: SagaStep<FulfilmentData, FulfilmentInput> = {
-  name: 'payment',
-  action: (d) =>
-    command('FulfilmentPaymentRequested', { orderId: d.orderId, customerId: d.customerId, amount: d.total, paymentToken: d.paymentToken }, 'payments'),
-  replies: {
-    PaymentAuthorized: (_e, d) => ({ outcome: 'ok', data: { ...d, paid: true } }),
-    PaymentDeclined: () => ({ outcome: 'fail', reason: 'payment_declined' }),
-    ...CANCELLED,
+const steps: SagaStep<FulfilmentData, FulfilmentInput>[] = [
+  {
+    name: 'payment',
+    action: (d) =>
+      command('FulfilmentPaymentRequested', { orderId: d.orderId, customerId: d.customerId, amount: d.total, paymentToken: d.paymentToken }, 'payments'),
+    replies: {
+      PaymentAuthorized: (_e, d) => ({ outcome: 'ok', data: { ...d, paid: true } }),
+      PaymentDeclined: () => ({ outcome: 'fail', reason: 'payment_declined' }),
+      ...CANCELLED,
+    },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: ACTION_RETRY,
+    compensation: {
+      action: (d) => command('FulfilmentPaymentVoidRequested', { orderId: d.orderId, reason: 'fulfilment compensated' }, 'payments'),
+      // Whatever the payment holds nothing any more: voided, refunded, cancelled before it arrived, or declined.
+      replies: { PaymentVoided: 'ok', PaymentRefunded: 'ok', PaymentCancelled: 'ok', PaymentDeclined: 'ok' },
+      ...COMPENSATION,
+    },
   },
-  timeoutMs: ACTION_TIMEOUT_MS,
-  retry: ACTION_RETRY,
-  compensation: {
-    action: (d) => command('FulfilmentPaymentVoidRequested', { orderId: d.orderId, reason: 'fulfilment compensated' }, 'payments'),
-    // Whatever the payment holds nothing any more: voided, refunded, cancelled before it arrived, or declined.
-    replies: { PaymentVoided: 'ok', PaymentRefunded: 'ok', PaymentCancelled: 'ok', PaymentDeclined: 'ok' },
-    ...COMPENSATION,
+  {
+    name: 'stock',
+    action: (d) => command('FulfilmentStockRequested', { orderId: d.orderId, lines: d.lines }, 'inventory'),
+    replies: { ReservationConfirmed: 'ok', ReservationRejected: () => ({ outcome: 'fail', reason: 'out_of_stock' }), ...CANCELLED },
+    timeoutMs: ACTION_TIMEOUT_MS,
+    retry: ACTION_RETRY,
+    compensation: {
+      action: (d) => command('FulfilmentStockReleaseRequested', { orderId: d.orderId, reason: 'fulfilment compensated' }, 'inventory'),
+      replies: { ReservationReleased: 'ok', ReservationRejected: 'ok' },
+      ...COMPENSATION,
+    },
   },
-};
-
-const stock: SagaStep<FulfilmentData, FulfilmentInput> = {
-  name: 'stock',
-  action: (d) => command('FulfilmentStockRequested', { orderId: d.orderId, lines: d.lines }, 'inventory'),
-  replies: { ReservationConfirmed: 'ok', ReservationRejected: () => ({ outcome: 'fail', reason: 'out_of_stock' }), ...CANCELLED },
-  timeoutMs: ACTION_TIMEOUT_MS,
-  retry: ACTION_RETRY,
-  compensation: {
-    action: (d) => command('FulfilmentStockReleaseRequested', { orderId: d.orderId, reason: 'fulfilment compensated' }, 'inventory'),
-    replies: { ReservationReleased: 'ok', ReservationRejected: 'ok' },
-    ...COMPENSATION,
-  },
-};
-
-/**
- * Payment and stock do not depend on each other, so they run at the same time: an order waits for the
- * slower of the two instead of both in turn (two hops fewer to completion). When one fails while the
- * other is out, the other is undone too — a void that overtakes its authorisation cancels it, a release
- * that overtakes its reservation closes it.
- */
-const steps: SagaDefinitionOptions<FulfilmentData, FulfilmentInput>['steps'] = [
-  { parallel: [payment, stock] },
   {
     name: 'shipment',
     action: (d) => command('FulfilmentShipmentRequested', { orderId: d.orderId, lines: d.lines, shippingAddress: d.shippingAddress }, 'shipping'),
@@ -151,15 +142,10 @@ const steps: SagaDefinitionOptions<FulfilmentData, FulfilmentInput>['steps'] = [
 
 const REJECTIONS: readonly string[] = ['payment_declined', 'out_of_stock'] satisfies RejectionReason[];
 
-/**
- * The order's rejection reason for a failed saga. A step that never answered counts against itself: the
- * payment's against the payment, any other's against the stock. (`step` is absent in logs written before
- * the saga kept it; then the payment's state decides.)
- */
-export function rejectionFor(reason: string, data: FulfilmentData, step?: string): RejectionReason | undefined {
+/** The order's rejection reason for a failed saga; a step that never answered counts against the step it stopped at. */
+export function rejectionFor(reason: string, data: FulfilmentData): RejectionReason | undefined {
   if (reason === 'cancelled') return undefined;
   if (REJECTIONS.includes(reason)) return reason as RejectionReason;
-  if (step !== undefined) return step === 'payment' ? 'payment_declined' : 'out_of_stock';
   return data.paid ? 'out_of_stock' : 'payment_declined';
 }
 
@@ -181,8 +167,8 @@ export const fulfilmentSaga = defineSaga<FulfilmentData, FulfilmentInput>({
   },
   associate: (event) => event.data.orderId,
   steps,
-  onCompensated: (d, { reason, step }) => {
-    const rejection = rejectionFor(reason, d, step);
+  onCompensated: (d, { reason }) => {
+    const rejection = rejectionFor(reason, d);
     return rejection === undefined ? [] : [command('FulfilmentOrderRejectionRequested', { orderId: d.orderId, reason: rejection }, 'orders')];
   },
 });
