@@ -167,12 +167,22 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     emit('SagaAttentionRequested', { saga, sagaId: sagaId(), step: lane.step, phase: lane.phase, reason, attempts: lane.tries });
   };
 
+  /** What a step phase does with a reply of this type (undefined: it does not wait for it). */
+  const handlerFor = (name: string, phase: 'action' | 'compensation', type: string) => {
+    const s = step(name);
+    const replies = (phase === 'action' ? s.replies : s.compensation?.replies) as Record<string, ReplyHandler<JsonObject, SagaInputEvent>> | undefined;
+    return replies?.[type];
+  };
+
+  const verdictOf = (handler: ReplyHandler<JsonObject, SagaInputEvent>, event: SagaInputEvent): ReplyVerdict<JsonObject> => {
+    const raw = typeof handler === 'function' ? handler(event, current.data) : handler;
+    return typeof raw === 'string' ? { outcome: raw } : raw;
+  };
+
   /** The step in progress that waits for this reply type (the first, when parallel steps share it), and its handler. */
   const answered = (type: string): { lane: SagaLane; handler: ReplyHandler<JsonObject, SagaInputEvent> } | undefined => {
     for (const lane of current.lanes) {
-      const s = step(lane.step);
-      const replies = (lane.phase === 'action' ? s.replies : s.compensation?.replies) as Record<string, ReplyHandler<JsonObject, SagaInputEvent>> | undefined;
-      const handler = replies?.[type];
+      const handler = handlerFor(lane.step, lane.phase, type);
       if (handler !== undefined) return { lane, handler };
     }
     return undefined;
@@ -187,11 +197,8 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
     if (current.status !== 'Compensating') return;
     for (const name of current.compensations) {
       if (current.lanes.some((lane) => lane.step === name)) continue;
-      const replies = step(name).compensation?.replies as Record<string, ReplyHandler<JsonObject, SagaInputEvent>> | undefined;
-      const handler = replies?.[event.type];
-      if (handler === undefined) continue;
-      const raw = typeof handler === 'function' ? handler(event, current.data) : handler;
-      if ((typeof raw === 'string' ? raw : raw.outcome) !== 'ok') continue;
+      const handler = handlerFor(name, 'compensation', event.type);
+      if (handler === undefined || verdictOf(handler, event).outcome !== 'ok') continue;
       emit('SagaCompensationSucceeded', { step: name, replyType: event.type });
       return;
     }
@@ -218,8 +225,7 @@ export function decideSaga(definition: SagaDefinition<never, never>, state: Saga
         return out;
       }
       const { lane, handler } = found;
-      const raw = typeof handler === 'function' ? handler(input.event, current.data) : handler;
-      const verdict: ReplyVerdict<JsonObject> = typeof raw === 'string' ? { outcome: raw } : raw;
+      const verdict = verdictOf(handler, input.event);
       if (current.status === 'NeedsAttention' && verdict.outcome !== 'ok') return [];
       const reason = verdict.reason ?? input.event.type;
       if (lane.phase === 'action') {
