@@ -8,7 +8,8 @@
  *
  *   node --conditions=@eventfold/source --import tsx bench/tools/distributedCpu.ts
  *
- * Environment: ORDERS (900), RATE (300/s, 0 = as fast as possible), WARMUP (300, driven at 100/s),
+ * Environment: ORDERS (900), RATE (300/s, 0 = as fast as possible), WARMUP (3,000 orders, unmeasured),
+ * WARMUP_RATE (default RATE, 300/s when RATE is 0: the processes are measured warm, as in the bench),
  * BROKER (kafka | rabbitmq), EVENTS=1 (also print events per order by type),
  * PROFILE=<dir> (write a .cpuprofile per service process). Run A/B comparisons interleaved: the
  * machine's speed drifts.
@@ -21,7 +22,8 @@ import { closeOnExit } from './closeOnExit.js';
 
 const ORDERS = Number(process.env.ORDERS ?? 900);
 const RATE = Number(process.env.RATE ?? 300);
-const WARMUP = Number(process.env.WARMUP ?? 300);
+const WARMUP = Number(process.env.WARMUP ?? 3_000);
+const WARMUP_RATE = Number(process.env.WARMUP_RATE ?? (RATE > 0 ? RATE : 300));
 const BROKER = process.env.BROKER ?? 'kafka';
 const TRANSPORT = BROKER === 'rabbitmq' ? 'amqp://guest:guest@127.0.0.1:5672' : 'kafka://127.0.0.1:9092';
 const TICKS = 100; // USER_HZ
@@ -82,7 +84,7 @@ const run = await startDistributedRun({
 const closeRun = closeOnExit(run.close);
 try {
   const injector = httpInjector(run.url);
-  if (WARMUP > 0) await driveOrdersThrough(injector, run.feed, { orders: WARMUP, rate: 100, timeoutMs: 300_000 });
+  if (WARMUP > 0) await driveOrdersThrough(injector, run.feed, { orders: WARMUP, rate: WARMUP_RATE, timeoutMs: 300_000 });
   const services = new Map([...run.processes].map(([service, p]) => [p.child.pid as number, service]));
   const before = processCpu();
   const machineBefore = machineCpu();
