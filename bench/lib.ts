@@ -41,6 +41,8 @@ export interface RateTarget {
   maxP99Ms?: number;
   /** The wording ('≥ 300 orders/s with p99 < 500 ms'). */
   label: string;
+  /** The contender it checks, by name, when not Eventfold's (a workload whose anchors are Eventfold configurations too). */
+  contender?: string;
 }
 
 export type Target = RatioTarget | RateTarget;

@@ -54,8 +54,12 @@ export async function workloads(): Promise<Workload[]> {
         { name: 'shop choreography', run: () => round('choreography') },
         { name: 'shop orchestration, store transport', run: () => round('orchestration', 'store') },
       ],
-      // Issue 6's figure for a 2-core machine, on the default saga style (orchestration).
-      targets: [{ minPerSec: 1000, label: '≥ 1,000 orders/s embedded (issue 6)' }],
+      // Issue 6's figure for a 2-core machine. It holds for the shop whichever saga style it is
+      // configured with, so it is checked for each.
+      targets: [
+        { minPerSec: 1000, label: '≥ 1,000 orders/s embedded (issue 6), orchestration' },
+        { minPerSec: 1000, label: '≥ 1,000 orders/s embedded (issue 6), choreography', contender: 'shop choreography' },
+      ],
       rounds: 3,
       // The first round of a fresh process runs 25–30% slower (JIT, SQLite page cache): one of each is discarded.
       warmup: 1,
