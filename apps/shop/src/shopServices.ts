@@ -39,7 +39,8 @@ export type ShopRepositories = ReturnType<typeof repositories>;
 export interface ShopServices {
   readonly repositories: ShopRepositories;
   readonly orders: {
-    place(input: PlaceOrderInput, now: Date): Promise<{ position: bigint | undefined; total: number }>;
+    /** `placed` is the `OrderPlaced` event's data when this call placed the order (not on a retry of a placed one). */
+    place(input: PlaceOrderInput, now: Date): Promise<{ position: bigint | undefined; total: number; placed: Record<string, unknown> | undefined }>;
     cancel(orderId: string, reason: string): Promise<bigint | undefined>;
     complete(orderId: string): Promise<void>;
     reject(orderId: string, reason: RejectionReason): Promise<void>;
@@ -103,7 +104,8 @@ export function createShopServices(store: EventStore): ShopServices {
           { type: 'PlaceOrder', data: { ...input, lines, placedAt: now.toISOString() } },
           { assumeNew: true },
         );
-        return { position: result.globalPosition, total: result.state.total };
+        const placed = result.events.find((e) => e.type === 'OrderPlaced')?.data as Record<string, unknown> | undefined;
+        return { position: result.globalPosition, total: result.state.total, placed };
       },
       async cancel(orderId, reason) {
         return (await repos.orders.handle(orderId, { type: 'CancelOrder', data: { orderId, reason } })).globalPosition;

@@ -18,6 +18,9 @@ import {
   type GlobalPosition,
   type RecordedEvent,
   type RelayRoute,
+  runInMessageContext,
+  type SagaInput,
+  type SagaLogEvent,
   type SagaOperator,
   type SagaRunner,
   START,
@@ -26,13 +29,14 @@ import {
   type TimerStore,
   type TypedLogReader,
   timersOf,
+  uuidv7,
 } from '@eventfold/core';
 import type { PostgresEventStore } from '@eventfold/postgres';
 import type { SqliteEventStore } from '@eventfold/sqlite';
 import type { ShopConfig } from '../config/loadConfig.js';
 import type { IntegrationMessage } from '../contracts/integrationEvents.js';
 import { type BufferedTimers, bufferTimers } from './bufferTimers.js';
-import { FULFILMENT_INPUTS, FULFILMENT_SAGA, fulfilmentSaga } from './fulfilmentSaga.js';
+import { FULFILMENT_INPUTS, FULFILMENT_SAGA, type FulfilmentTarget, fulfilmentSaga } from './fulfilmentSaga.js';
 
 /** Where the saga's consumers hand over what they receive. */
 export interface FulfilmentInbox {
@@ -41,11 +45,27 @@ export interface FulfilmentInbox {
 }
 
 export interface Fulfilment extends FulfilmentInbox {
+  /**
+   * Starts the saga of an order placed in this process at once, without waiting for `OrderPlaced` to
+   * come back through the broker; when it does, it is acknowledged unread. If this fails (or the process
+   * stops first) the broker's delivery starts the saga as before.
+   */
+  startLocally(placed: IntegrationMessage): Promise<void>;
   readonly runner: SagaRunner;
   readonly operator: SagaOperator;
   readonly timers: TimerStore;
   start(): void;
   stop(): Promise<void>;
+}
+
+/**
+ * A service in this process that the saga hands its commands to at once, not only through the broker.
+ * The relay still publishes them (the backstop after a crash: the service's handlers are idempotent,
+ * so the second delivery changes nothing).
+ */
+export interface LocalCommands {
+  to: FulfilmentTarget;
+  handle(command: IntegrationMessage): Promise<void>;
 }
 
 export interface FulfilmentOptions {
@@ -55,6 +75,8 @@ export interface FulfilmentOptions {
   /** Runner poll when idle, in ms: only timers wait for it (replies go straight to the engine). Default 200. */
   pollIntervalMs?: number;
   onError?: (error: unknown) => void;
+  /** Commands for a service of this process, handed over at once (distributed mode: the orders service). */
+  localCommands?: LocalCommands;
 }
 
 /** Saga commands on `<namespace>.fulfilment`: message id = command id, key = the saga instance. */
@@ -170,6 +192,23 @@ export async function createFulfilment(options: FulfilmentOptions): Promise<Fulf
     });
     return run;
   };
+  const local = options.localCommands;
+  const handOver = (appended: readonly SagaLogEvent[], correlationId: string) => {
+    for (const entry of appended) {
+      if (entry.type !== 'SagaCommandIssued' || entry.data.command.to !== local?.to) continue;
+      const { commandId, command } = entry.data;
+      // The command id is its cause, as for a delivered command; the relay's copy comes later and finds it done.
+      void runInMessageContext({ messageId: commandId, correlationId, causationId: commandId, headers: {} }, () =>
+        local.handle({ type: command.type, data: command.data } as IntegrationMessage),
+      ).catch((error: unknown) => options.onError?.(error));
+    }
+  };
+  const apply = async (sagaId: string, input: SagaInput, correlationId: string) => {
+    const { appended } = await engine.apply(sagaId, input, { correlationId });
+    if (local !== undefined) handOver(appended, correlationId);
+  };
+  /** Orders whose saga `startLocally` started: the broker's `OrderPlaced` for them is acknowledged unread. */
+  const startedHere = new Set<string>();
   let started: Promise<void> | undefined;
   return {
     runner,
@@ -179,7 +218,16 @@ export async function createFulfilment(options: FulfilmentOptions): Promise<Fulf
       if (!FULFILMENT_INPUTS.has(message.type)) return;
       const sagaId = message.data.orderId;
       const kind = fulfilmentSaga.startTypes.has(message.type) ? 'start' : 'reply';
-      await serialize(sagaId, () => engine.apply(sagaId, { kind, id: meta.messageId, event: message }, { correlationId: meta.correlationId }));
+      if (kind === 'start' && startedHere.delete(sagaId)) return;
+      await serialize(sagaId, () => apply(sagaId, { kind, id: meta.messageId, event: message }, meta.correlationId));
+    },
+    async startLocally(placed) {
+      if (!fulfilmentSaga.startTypes.has(placed.type)) return;
+      const sagaId = placed.data.orderId;
+      await serialize(sagaId, () => apply(sagaId, { kind: 'start', id: uuidv7(), event: placed }, sagaId));
+      // Bounded: an entry leaves when the broker's copy arrives; after a crash or a lost copy, the oldest go first.
+      if (startedHere.size >= 100_000) startedHere.delete(startedHere.values().next().value as string);
+      startedHere.add(sagaId);
     },
     start() {
       started ??= runner.start().catch((error: unknown) => options.onError?.(error));
