@@ -14,7 +14,7 @@ import { type ServiceProcess, spawnService } from './distributed/spawnService.js
 import { SEED_CATALOGUE } from './inventory/catalogue.js';
 import { orderTotal } from './orders/orderDecider.js';
 import { createShopServices } from './shopServices.js';
-import { checkInvariants, type InvariantReport } from './testing/checkInvariants.js';
+import { settledInvariants } from './testing/checkInvariants.js';
 import { ADDRESS } from './testing/createTestShop.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -72,17 +72,12 @@ test('SIGKILL mid-burst and restart on the same SQLite file: every order termina
   expect(atCrash, 'the crash must interrupt unfinished work').toBeLessThan(orderIds.length);
 
   shop = await spawnService('all', env);
-  let report: InvariantReport = { outcomes: {}, violations: ['not checked'] };
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    report = await checkInvariants(
-      services,
-      orderIds,
-      SEED_CATALOGUE.map((i) => i.sku),
-    );
-    if (report.violations.length === 0) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const report = await settledInvariants(
+    services,
+    orderIds,
+    SEED_CATALOGUE.map((i) => i.sku),
+    { timeoutMs: 180_000 },
+  );
   expect(report.violations).toEqual([]);
   expect(Object.values(report.outcomes).reduce((a, b) => a + b, 0)).toBe(orderIds.length);
   // Money: every completed order captured exactly its total, once.

@@ -12,7 +12,7 @@ import { expect, test } from 'vitest';
 import { loadConfig } from './config/loadConfig.js';
 import { createShop } from './createShop.js';
 import { SEED_CATALOGUE } from './inventory/catalogue.js';
-import { checkInvariants, type InvariantReport } from './testing/checkInvariants.js';
+import { settledInvariants } from './testing/checkInvariants.js';
 import { ADDRESS } from './testing/createTestShop.js';
 
 test('orders the store transport had not finished are finished after the switch to the direct transport', async () => {
@@ -58,17 +58,12 @@ test('orders the store transport had not finished are finished after the switch 
     const after = await createShop(config, { onError: () => undefined });
     try {
       expect(after.infrastructure.direct).toBe(true);
-      let report: InvariantReport = { outcomes: {}, violations: ['not checked'] };
-      const deadline = Date.now() + 120_000;
-      while (Date.now() < deadline) {
-        report = await checkInvariants(
-          after.services,
-          orderIds,
-          SEED_CATALOGUE.map((item) => item.sku),
-        );
-        if (report.violations.length === 0) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      const report = await settledInvariants(
+        after.services,
+        orderIds,
+        SEED_CATALOGUE.map((item) => item.sku),
+        { intervalMs: 250 },
+      );
       expect(report.violations).toEqual([]);
       expect(Object.values(report.outcomes).reduce((a, b) => a + b, 0)).toBe(orderIds.length);
     } finally {

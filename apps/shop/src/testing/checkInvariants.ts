@@ -47,3 +47,21 @@ export async function checkInvariants(services: ShopServices, orderIds: readonly
   }
   return { outcomes, violations };
 }
+
+/**
+ * Checks until the invariants hold or `timeoutMs` passes (the last messages of a run may still be
+ * settling), and returns the last report: assert on its `violations`.
+ */
+export async function settledInvariants(
+  services: ShopServices,
+  orderIds: readonly string[],
+  skus: readonly string[],
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<InvariantReport> {
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    const report = await checkInvariants(services, orderIds, skus);
+    if (report.violations.length === 0 || Date.now() > deadline) return report;
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+  }
+}
