@@ -142,6 +142,18 @@ function commandRoutes(config: Pick<ShopConfig, 'namespace'>, binder: string): R
   return [...perService, { ...rest, filter: (event) => (rest.filter?.(event) ?? true) && !addressed(event) }];
 }
 
+/** `place` that starts the order's saga in this process once `OrderPlaced` is committed (not awaited by the caller). */
+function placeAndStartSaga(place: ShopServices['orders']['place'], fulfilment: Fulfilment, onError: (error: unknown) => void): ShopServices['orders']['place'] {
+  return async (input, now) => {
+    const result = await place(input, now);
+    if (result.placed) {
+      const placed = { type: 'OrderPlaced', data: PUBLISHED.orders.OrderPlaced?.(result.placed) } as IntegrationMessage;
+      void fulfilment.startLocally(placed).catch(onError);
+    }
+    return result;
+  };
+}
+
 export async function createShop(config: ShopConfig, options: CreateShopOptions = {}): Promise<Shop> {
   const clock = options.clock ?? systemClock;
   const infrastructure = await openInfrastructure(config, {
@@ -157,27 +169,12 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   // for the orders service straight to it (both still travel through the broker as the crash backstop).
   // Two hops fewer on every order's way to its terminal state (docs/shop.md, item 18).
   const local = config.sagaStyle === 'orchestration' && config.services.includes('orders') && config.transport.kind !== 'inproc';
-  let fulfilment: Fulfilment | undefined;
+  /** The orders service's consumer of saga commands: where `localCommands` hands them (set below). */
   let ordersCommands: Subscription | undefined;
   const base = createShopServices(store);
-  const services: ShopServices = !local
-    ? base
-    : {
-        ...base,
-        orders: {
-          ...base.orders,
-          async place(input, now) {
-            const result = await base.orders.place(input, now);
-            const placed =
-              result.placed && toIntegrationEvent('orders', { streamId: `order-${input.orderId}`, type: 'OrderPlaced', data: result.placed } as never);
-            if (placed && fulfilment) void fulfilment.startLocally(placed).catch(onError);
-            return result;
-          },
-        },
-      };
 
   if (config.seedCatalogue && config.services.includes('inventory')) {
-    for (const item of SEED_CATALOGUE) await services.inventory.list(item);
+    for (const item of SEED_CATALOGUE) await base.inventory.list(item);
   }
 
   // Read models and their checkpoints commit in one SQLite transaction (exactly-once); with a separate
@@ -191,7 +188,7 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
   if (config.http && config.store.kind === 'postgres') projections.push(await createPostgresSearchRunner(store, { clock }));
 
   const publishes = [...new Set(config.services.flatMap((s) => PUBLISHES[s]))];
-  fulfilment =
+  const fulfilment =
     config.sagaStyle === 'orchestration' && (config.services.includes('orders') || config.http)
       ? await createFulfilment({
           config,
@@ -201,6 +198,8 @@ export async function createShop(config: ShopConfig, options: CreateShopOptions 
           ...(local ? { localCommands: { to: 'orders', handle: async (command) => ordersCommands?.handle(command) } } : {}),
         })
       : undefined;
+  const services: ShopServices =
+    local && fulfilment ? { ...base, orders: { ...base.orders, place: placeAndStartSaga(base.orders.place, fulfilment, onError) } } : base;
   const routes = publishes.flatMap((context) =>
     context === 'fulfilment' ? commandRoutes(config, transport.binder) : [outgoingRoute(context, transport.binder, destinationOf(config, context))],
   );
