@@ -13,6 +13,9 @@
  *   every message (the plain amqplib consumer); Eventfold coalesces its acks into one
  *   basic.ack(multiple) per event-loop turn, so a second anchor does the same with raw amqplib to show
  *   where that leaves the broker.
+ * - round trip (`rabbitmq.roundtrip.400b`): one message at a time, published with a confirm and awaited
+ *   at its consumer before the next is sent — the latency of one hop when nothing is batched. Anchors:
+ *   raw amqplib with its default socket (Nagle's algorithm on) and with `noDelay`, as Eventfold connects.
  * - every contender's round is measured alternately with the others (bench/run.ts rotates the order);
  *   the machine is shared, so single rounds scatter widely (publish: 0.7–2.3× between rounds of one
  *   run, both sides being broker-bound), hence 15 publish rounds and 9 consume rounds.
@@ -21,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { type Binding, defineBinding, encodeJsonMessage, type OutgoingMessage } from '@eventfold/core';
 import { createRabbitMqTransport, type RabbitMqTransport } from '@eventfold/rabbitmq';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { eventData, inLanes, timed, type Workload } from '../lib.js';
+import { eventData, inLanes, type Measurement, timed, type Workload } from '../lib.js';
 
 const url = process.env.EVENTFOLD_BENCH_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const EVENTS = Number(process.env.BENCH_RABBITMQ_EVENTS ?? 10_000);
@@ -39,6 +42,49 @@ const consumeBinding = defineBinding('benchIn', {
   consumer: { concurrency: 1, maxInFlight: PREFETCH },
 });
 const queueOf = (b: Binding) => `${b.destination}.${b.group}`;
+/** Sequential round trips per round of `rabbitmq.roundtrip.400b`. */
+const TRIPS = Number(process.env.BENCH_RABBITMQ_TRIPS ?? 200);
+const roundTripBinding = defineBinding('benchTrip', {
+  binder: 'rabbitmq',
+  destination: `bench.roundtrip.${tag}`,
+  group: 'reader',
+  consumer: { concurrency: 1, maxInFlight: 16 },
+});
+
+/**
+ * `TRIPS` round trips, each timed from publish to delivery at the consumer: `send(i)` publishes message i
+ * and resolves on its confirm; `arrived` is resolved by the consumer. Returns the round with its p99.
+ */
+async function roundTrips(send: (i: number) => Promise<void>, next: () => Promise<void>): Promise<Measurement> {
+  const latencies: number[] = [];
+  const m = await timed(TRIPS, async () => {
+    for (let i = 0; i < TRIPS; i++) {
+      const started = performance.now();
+      const arrived = next();
+      await send(i);
+      await arrived;
+      latencies.push(performance.now() - started);
+    }
+  });
+  latencies.sort((a, b) => a - b);
+  return { ...m, p99Ms: latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] as number };
+}
+
+/** A consumer's arrivals as promises: `next()` is resolved by the next delivery. */
+function arrivals() {
+  let waiting: (() => void) | undefined;
+  return {
+    next: () =>
+      new Promise<void>((resolve) => {
+        waiting = resolve;
+      }),
+    arrived: () => {
+      const w = waiting;
+      waiting = undefined;
+      w?.();
+    },
+  };
+}
 
 function messages(): OutgoingMessage[] {
   return Array.from({ length: EVENTS }, (_, i) =>
@@ -119,6 +165,7 @@ function stackFor(binding: Binding) {
 export async function workloads(): Promise<Workload[]> {
   const pub = stackFor(publishBinding);
   const sub = stackFor(consumeBinding);
+  const trip = stackFor(roundTripBinding);
   // One message set for every round and contender: no per-round garbage collected on the clock.
   let prepared: OutgoingMessage[][] | undefined;
   const prepare = () => {
@@ -259,5 +306,67 @@ export async function workloads(): Promise<Workload[]> {
       ],
       targets: [{ anchor: 'raw amqplib consumer', minRatio: 0.9, label: '≥ 0.9× raw amqplib consumer' }],
     },
+    {
+      id: 'rabbitmq.roundtrip.400b',
+      description: `${TRIPS} × one 400-byte event published with a confirm and awaited at its consumer before the next (quorum queue)`,
+      unit: 'round trips',
+      rounds: 5,
+      setup: trip.setup,
+      teardown: trip.teardown,
+      eventfold: {
+        name: 'Eventfold publish → subscribe',
+        run: async () => {
+          const all = prepare().flat();
+          const a = arrivals();
+          const consumer = await trip.get().transport.subscribe(roundTripBinding, () => a.arrived());
+          try {
+            return await roundTrips((i) => trip.get().transport.publish(roundTripBinding, [all[i] as OutgoingMessage]), a.next);
+          } finally {
+            await consumer.stop();
+          }
+        },
+      },
+      anchors: [
+        {
+          name: 'raw amqplib (default socket: Nagle on)',
+          run: () => rawRoundTrips(trip.get().raw),
+        },
+        {
+          name: 'raw amqplib, noDelay',
+          run: async () => {
+            const raw = await amqp.connect(url, { noDelay: true });
+            try {
+              return await rawRoundTrips(raw);
+            } finally {
+              await raw.close().catch(() => {});
+            }
+          },
+        },
+      ],
+      // No issue sets a figure for one hop's latency: reported beside its anchors, not checked.
+      targets: [],
+    },
   ];
+
+  /** The raw anchor's round trips: a confirm channel to publish, a channel to consume and ack each one. */
+  async function rawRoundTrips(raw: ChannelModel): Promise<Measurement> {
+    const all = prepare().flat();
+    const publisher = await raw.createConfirmChannel();
+    const channel = await raw.createChannel();
+    await channel.prefetch(16);
+    const a = arrivals();
+    const { consumerTag } = await channel.consume(queueOf(roundTripBinding), (msg) => {
+      if (msg === null) return;
+      JSON.parse(msg.content.toString('utf8'));
+      channel.ack(msg);
+      a.arrived();
+    });
+    try {
+      return await roundTrips((i) => rawPublish(publisher, roundTripBinding.destination, [all[i] as OutgoingMessage]), a.next);
+    } finally {
+      await channel.cancel(consumerTag);
+      await channel.close();
+      await publisher.close();
+    }
+  }
 }
